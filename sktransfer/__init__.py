@@ -1,0 +1,40 @@
+"""sktransfer: transfer learning and domain adaptation for scikit-learn.
+
+Source and target rows are stacked in one ``X``; unlabelled target rows carry
+``y = -1`` (or ``NaN`` for regression); an optional ``sample_domain`` gives the
+domain of each row (positive: source, negative: target). See
+:func:`stack_domains`.
+
+Importing sktransfer imports neither torch nor anything that changes
+sklearn's global configuration.
+"""
+
+from ._domain import (
+    DomainWarning,
+    check_sample_domain,
+    derive_sample_domain,
+    fit_domains,
+    predict_domains,
+    stack_domains,
+    unlabeled_mask,
+    unstack_domains,
+)
+from .alignment import CORAL
+from .pipeline import DAPipeline, LabeledOnly, make_da_pipeline
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CORAL",
+    "DAPipeline",
+    "DomainWarning",
+    "LabeledOnly",
+    "check_sample_domain",
+    "derive_sample_domain",
+    "fit_domains",
+    "make_da_pipeline",
+    "predict_domains",
+    "stack_domains",
+    "unlabeled_mask",
+    "unstack_domains",
+]
