@@ -58,9 +58,10 @@ def unlabeled_mask(y, task="auto"):
 
     Parameters
     ----------
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Labels, with ``-1`` (classification) or ``NaN`` (regression) on
-        unlabelled rows. In an object array, ``None`` also marks a row.
+        unlabelled rows. In an object array, ``None`` also marks a row. With
+        several outputs, a row is unlabelled when all its outputs are masked.
     task : {"auto", "classification", "regression"}, default="auto"
         ``"regression"``: only ``NaN`` masks a row, ``-1`` is an ordinary value.
         ``"classification"``: ``-1`` and ``NaN`` mask a row. ``"auto"``: as for
@@ -82,6 +83,11 @@ def unlabeled_mask(y, task="auto"):
     if task not in ("auto", "classification", "regression"):
         raise ValueError(
             f"task must be 'auto', 'classification' or 'regression', got {task!r}."
+        )
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return np.all(
+            np.column_stack([unlabeled_mask(column, task) for column in y.T]), axis=1
         )
     y = _as_1d(y, "y")
     if y.dtype.kind == "f":
@@ -162,10 +168,8 @@ def derive_sample_domain(y=None, sample_domain=None, *, n_samples, task="auto"):
     >>> derive_sample_domain([0, 1, -1], n_samples=3)
     array([ 1,  1, -1])
     """
-    if y is not None:
-        y = _as_1d(y, "y")
-        if y.shape[0] != n_samples:
-            raise ValueError(f"y has {y.shape[0]} entries but X has {n_samples} rows.")
+    if y is not None and num_rows(y) != n_samples:
+        raise ValueError(f"y has {num_rows(y)} entries but X has {n_samples} rows.")
     if sample_domain is not None:
         return check_sample_domain(sample_domain, n_samples)
     if y is not None:
@@ -264,6 +268,16 @@ def predict_domains(sample_domain=None, *, n_samples):
     if sample_domain is None:
         return np.full(n_samples, TARGET_ID, dtype=np.int64)
     return check_sample_domain(sample_domain, n_samples)
+
+
+def num_rows(X):
+    """Number of rows of an array-like, a DataFrame or a sparse matrix."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    if hasattr(X, "__len__"):
+        return len(X)
+    return np.asarray(X).shape[0]
 
 
 def _n_features(X, name):

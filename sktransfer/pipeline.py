@@ -18,7 +18,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._domain import derive_sample_domain, fit_domains, unlabeled_mask
+from ._domain import derive_sample_domain, fit_domains, num_rows, unlabeled_mask
 
 __all__ = ["LabeledOnly", "DAPipeline", "make_da_pipeline"]
 
@@ -127,13 +127,18 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
             The fitted estimator.
         """
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y: it fits on the labelled rows.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                "it fits on the labelled rows."
+            )
         if self.weighting is not None and not hasattr(self.weighting, "fit_weights"):
             raise TypeError(
                 "weighting must have a method fit_weights(X, y, sample_domain); got "
                 f"{type(self.weighting).__name__}."
             )
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        n_samples = num_rows(X)
+        if num_rows(y) != n_samples:
+            raise ValueError(f"X has {n_samples} rows but y has {num_rows(y)} labels.")
         task = _task(self.estimator)
         labelled = ~unlabeled_mask(y, task)
         if sample_domain is not None:
@@ -332,7 +337,7 @@ class DAPipeline(Pipeline):
         return params
 
     def _fit_sample_domain(self, X, y, sample_domain):
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        n_samples = num_rows(X)
         return derive_sample_domain(y, sample_domain, n_samples=n_samples, task=self._task())
 
     def fit(self, X, y=None, sample_domain=None, **params):

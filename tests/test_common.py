@@ -1,0 +1,50 @@
+"""sklearn's estimator checks over every public sktransfer estimator."""
+
+import pytest
+from sklearn.base import is_classifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sktransfer import CORAL, LabeledOnly, make_da_pipeline
+
+# Checks fit on fully labelled data with no target rows: the domain module's
+# documented fallback (the source is its own target, with a DomainWarning)
+# lets them run instead of failing on the first fit.
+ESTIMATORS = [
+    CORAL(),
+    CORAL(reg=0.0),
+    LabeledOnly(LogisticRegression()),
+    LabeledOnly(Ridge()),
+    make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression()),
+    make_da_pipeline(CORAL(), Ridge()),
+]
+
+MASKED_LABEL_REASON = (
+    "the check fits binary labels {-1, 1}; -1 is the masked label of the domain "
+    "convention (as in sklearn's SelfTrainingClassifier), so only one class is left"
+)
+
+
+PIPELINE_REASON = (
+    "a Pipeline fits the estimators of its `steps` parameter in place; sklearn "
+    "lists the same expected failure for its own Pipeline"
+)
+
+
+def _expected_failed_checks(estimator):
+    failures = {}
+    if is_classifier(estimator):
+        failures["check_classifiers_classes"] = MASKED_LABEL_REASON
+    if isinstance(estimator, Pipeline):
+        failures["check_estimators_overwrite_params"] = PIPELINE_REASON
+        failures["check_dont_overwrite_parameters"] = PIPELINE_REASON
+    return failures
+
+
+# the fallback warns on every fit of the checks; that warning is tested elsewhere
+@pytest.mark.filterwarnings("ignore::sktransfer.DomainWarning")
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
