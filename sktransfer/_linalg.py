@@ -2,16 +2,61 @@
 
 import numpy as np
 
-_CHUNK_BYTES = 4 * 2**20  # rows processed together: a few MiB stays in cache
+_CHUNK_BYTES = 16 * 2**20  # rows gathered together: large enough for BLAS to be efficient
+_MIN_RUN = 1024  # rows per run below which row runs are gathered chunk by chunk
+_MAX_MEAN_TO_SPREAD = 1e6  # mean^2 / variance above which the one-pass formula loses digits
+
+
+def row_runs(mask, max_runs=None):
+    """``(start, stop, value)`` of each run of equal values in a boolean mask.
+
+    Stacked domain data usually holds a few long runs (all source rows, then
+    all target rows), which can be processed as views without any copy.
+    Returns None when there are more than ``max_runs`` runs.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        return []
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    if max_runs is not None and len(edges) + 1 > max_runs:
+        return None
+    starts = np.r_[0, edges]
+    stops = np.r_[edges, mask.size]
+    return [(int(a), int(b), bool(mask[a])) for a, b in zip(starts, stops)]
+
+
+def long_row_runs(mask):
+    """The runs of :func:`row_runs` if they are long enough to work on views,
+    run by run; None if the rows are too mixed (then gather them in chunks)."""
+    return row_runs(mask, max_runs=max(2, len(mask) // _MIN_RUN))
+
+
+def _selected_blocks(X, mask):
+    """The rows of ``X`` selected by ``mask``, as a sequence of 2-D blocks:
+    views of long runs, or copies gathered chunk by chunk."""
+    n_samples = X.shape[0]
+    runs = long_row_runs(mask)
+    if runs is not None:
+        for start, stop, value in runs:
+            if value:
+                yield X[start:stop]
+        return
+    step = max(256, _CHUNK_BYTES // (X.itemsize * max(X.shape[1], 1)))
+    for start in range(0, n_samples, step):
+        rows = X[start:start + step][mask[start:start + step]]
+        if rows.shape[0]:
+            yield rows
 
 
 def masked_covariances(X, masks):
     """Means and covariances of the rows selected by each mask.
 
-    One pass for the sums of all masks together, then one chunked pass that
-    centres the selected rows of each chunk and accumulates their Gram matrix:
-    no copy of ``X``, no n x n matrix, and float64 accumulation for float32
-    input.
+    For float64 data: one pass for the sums of all masks together, then one
+    Gram matrix per mask over views of its rows (``X.T @ X`` on each block, the
+    symmetric BLAS kernel), and ``cov = (G - n mu mu^T) / (n - 1)``. Where
+    that formula would lose digits (means far larger than the spread, or
+    float32 data), the rows are centred in float64 before their Gram matrix
+    is taken. No copy of ``X`` and no n x n matrix in any case.
 
     Parameters
     ----------
@@ -24,29 +69,41 @@ def masked_covariances(X, masks):
     covariances : list of ndarray of shape (n_features, n_features), float64
         Unbiased (``n - 1``) covariances; zero for a single row.
     """
-    n_samples, n_features = X.shape
+    n_features = X.shape[1]
     counts = [int(m.sum()) for m in masks]
-    selector = np.stack(masks).astype(X.dtype)
-    means = [s / max(c, 1) for s, c in zip((selector @ X).astype(np.float64), counts)]
-    grams = [np.zeros((n_features, n_features)) for _ in masks]
-    offsets = [np.zeros(n_features) for _ in masks]
-    step = max(256, _CHUNK_BYTES // (8 * max(n_features, 1)))
-    for start in range(0, n_samples, step):
-        chunk = X[start:start + step]
-        for mask, mean, gram, offset in zip(masks, means, grams, offsets):
-            rows = chunk[mask[start:start + step]]
-            if rows.shape[0] == 0:
-                continue
-            rows = np.subtract(rows, mean, dtype=np.float64)
-            gram += rows.T @ rows
-            offset += rows.sum(axis=0)
+    # X.T @ S.T rather than S @ X: a much faster BLAS path for a short S
+    sums = (X.T @ np.stack(masks, axis=1).astype(X.dtype)).T.astype(np.float64)
+    means = [s / max(c, 1) for s, c in zip(sums, counts)]
     covariances = []
-    for gram, offset, mean, count in zip(grams, offsets, means, counts):
-        # exact correction for the rounding error of the mean of the first pass
-        shift = offset / max(count, 1)
-        cov = (gram - count * np.outer(shift, shift)) / max(count - 1, 1)
+    for mask, mean, count in zip(masks, means, counts):
+        cov = None
+        if X.dtype == np.float64:
+            gram = np.zeros((n_features, n_features))
+            for block in _selected_blocks(X, mask):
+                gram += block.T @ block
+            cov = (gram - count * np.outer(mean, mean)) / max(count - 1, 1)
+            variance = np.diag(cov)
+            if np.any(mean**2 > _MAX_MEAN_TO_SPREAD * np.maximum(variance, 0.0)):
+                cov = None  # the one-pass formula lost too many digits: centre first
+        if cov is None:
+            cov = _centred_covariance(X, mask, mean, count)
         covariances.append((cov + cov.T) / 2)
     return means, covariances
+
+
+def _centred_covariance(X, mask, mean, count):
+    n_features = X.shape[1]
+    gram = np.zeros((n_features, n_features))
+    offset = np.zeros(n_features)
+    for block in _selected_blocks(X, mask):
+        step = max(256, _CHUNK_BYTES // (8 * max(n_features, 1)))
+        for start in range(0, block.shape[0], step):
+            rows = np.subtract(block[start:start + step], mean, dtype=np.float64)
+            gram += rows.T @ rows
+            offset += rows.sum(axis=0)
+    # exact correction for the rounding error of the mean of the first pass
+    shift = offset / max(count, 1)
+    return (gram - count * np.outer(shift, shift)) / max(count - 1, 1)
 
 
 def symmetric_power(matrix, power, reg=0.0):

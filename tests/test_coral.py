@@ -88,11 +88,12 @@ def test_float32_stays_float32_and_is_accurate():
     np.testing.assert_allclose(X32, X64, rtol=1e-4, atol=1e-4)
 
 
-def test_large_offset_does_not_spoil_the_covariance():
+@pytest.mark.parametrize("dtype, offset, tol", [(np.float32, 1e4, 1e-3), (np.float64, 1e8, 1e-6)])
+def test_large_offset_does_not_spoil_the_covariance(dtype, offset, tol):
     Xs, Xt = _shifted()
-    X, y, _ = stack_domains(Xs + 1e4, np.zeros(len(Xs), dtype=int), Xt + 1e4)
-    coral = CORAL().fit(X.astype(np.float32), y)
-    np.testing.assert_allclose(coral.covariance_source_, np.cov(Xs.T), rtol=1e-3, atol=1e-3)
+    X, y, _ = stack_domains(Xs + offset, np.zeros(len(Xs), dtype=int), Xt + offset)
+    coral = CORAL().fit(X.astype(dtype), y)
+    np.testing.assert_allclose(coral.covariance_source_, np.cov(Xs.T), rtol=tol, atol=tol)
 
 
 def test_rank_deficient_covariance_with_no_regularisation_is_finite():

@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from .._linalg import masked_covariances, symmetric_power
+from .._linalg import long_row_runs, masked_covariances, symmetric_power
 from ..base import BaseAdapter
 
 _CHUNK_BYTES = 8 * 2**20
@@ -85,9 +85,17 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
         recoloring = self.recoloring_.astype(X.dtype, copy=False)
         if source.all():
             return X @ recoloring
-        out = np.array(X, copy=True)
-        if not source.any():
+        runs = long_row_runs(source)
+        if runs is not None:
+            # stacked domains: multiply the source runs straight into the output
+            out = np.empty_like(X)
+            for start, stop, is_source in runs:
+                if is_source:
+                    np.matmul(X[start:stop], recoloring, out=out[start:stop])
+                else:
+                    out[start:stop] = X[start:stop]
             return out
+        out = np.array(X, copy=True)
         step = max(256, _CHUNK_BYTES // (X.itemsize * max(X.shape[1], 1)))
         for start in range(0, X.shape[0], step):
             rows = source[start:start + step]
