@@ -19,7 +19,7 @@ from ._domain import (
     unlabeled_mask,
     unstack_domains,
 )
-from .alignment import CORAL
+from .alignment import CORAL, DomainStandardScaler, JointDistributionAdaptation, TransferComponentAnalysis
 from .pipeline import DAPipeline, LabeledOnly, make_da_pipeline
 
 __version__ = "0.1.0"
@@ -27,8 +27,11 @@ __version__ = "0.1.0"
 __all__ = [
     "CORAL",
     "DAPipeline",
+    "DomainStandardScaler",
     "DomainWarning",
+    "JointDistributionAdaptation",
     "LabeledOnly",
+    "TransferComponentAnalysis",
     "check_sample_domain",
     "derive_sample_domain",
     "fit_domains",

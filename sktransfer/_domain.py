@@ -361,7 +361,9 @@ def stack_domains(Xs, ys, Xt, yt=None, *, mask_target=True):
     y_source = np.concatenate(y_parts)
     if yt is None or mask_target:
         masked = np.nan if y_source.dtype.kind == "f" else MASKED_LABEL
-        if y_source.dtype.kind not in "fiub":
+        if y_source.dtype.kind in "ub":  # unsigned or boolean labels cannot hold -1
+            y_source = y_source.astype(np.int64)
+        elif y_source.dtype.kind not in "fi":
             y_source = y_source.astype(object)
             masked = MASKED_LABEL
         y_target = np.full(n_target, masked, dtype=y_source.dtype)

@@ -31,8 +31,8 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
     rows as target rows unless ``sample_domain`` says otherwise. Subclasses
     implement two hooks:
 
-    - ``_fit(X, source, target)``: learn from validated ``X`` and the boolean
-      masks of source and target rows (a fit without target rows gets the
+    - ``_fit(X, y, source, target)``: learn from validated ``X``, the labels
+      as given (or None) and the boolean masks of source and target rows (a fit without target rows gets the
       source mask as target mask, the fallback of
       :func:`~sktransfer.fit_domains`);
     - ``_transform(X, sample_domain)``: map validated ``X``.
@@ -47,12 +47,12 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         )
         return X, sample_domain
 
-    def _fit_masks(self, X, sample_domain):
+    def _fit_masks(self, X, y, sample_domain):
         source = sample_domain > 0
         target = sample_domain < 0
         # the documented fallback of fit_domains: with no target rows, the
         # source is its own target
-        self._fit(X, source, target if target.any() else source)
+        self._fit(X, y, source, target if target.any() else source)
 
     def fit(self, X, y=None, sample_domain=None):
         """Learn the adaptation from source and target rows.
@@ -72,7 +72,8 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted adapter.
         """
-        self._fit_masks(*self._validate_fit(X, y, sample_domain))
+        X, sample_domain = self._validate_fit(X, y, sample_domain)
+        self._fit_masks(X, y, sample_domain)
         return self
 
     def fit_transform(self, X, y=None, sample_domain=None):
@@ -97,7 +98,7 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
             The mapped rows, in the order of ``X``.
         """
         X, sample_domain = self._validate_fit(X, y, sample_domain)
-        self._fit_masks(X, sample_domain)
+        self._fit_masks(X, y, sample_domain)
         return self._transform(X, sample_domain)
 
     def transform(self, X, sample_domain=None):

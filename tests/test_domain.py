@@ -46,6 +46,12 @@ def test_stack_float_labels_are_masked_with_nan():
     assert np.isnan(y[2:]).all() and not np.isnan(y[:2]).any()
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.bool_, np.int8])
+def test_stack_labels_that_cannot_hold_minus_one_are_widened(dtype):
+    _, y, _ = stack_domains(np.zeros((2, 1)), np.array([0, 1], dtype=dtype), np.zeros((1, 1)))
+    np.testing.assert_array_equal(y, [0, 1, -1])
+
+
 def test_stack_several_sources(domains):
     Xs, ys, Xt, _ = domains
     X, y, sd = stack_domains([Xs, Xs[:2]], [ys, ys[:2]], Xt)

@@ -69,7 +69,7 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
     def __init__(self, reg=1.0):
         self.reg = reg
 
-    def _fit(self, X, source, target):
+    def _fit(self, X, y, source, target):
         if not isinstance(self.reg, Real) or isinstance(self.reg, bool) or not self.reg >= 0:
             raise ValueError(f"reg must be a non-negative number, got {self.reg!r}.")
         _, (cov_source, cov_target) = masked_covariances(X, [source, target])
