@@ -7,7 +7,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktransfer import CORAL, LabeledOnly, make_da_pipeline
+from sktransfer import (
+    CORAL,
+    DomainStandardScaler,
+    JointDistributionAdaptation,
+    LabeledOnly,
+    TransferComponentAnalysis,
+    make_da_pipeline,
+)
 
 # Checks fit on fully labelled data with no target rows: the domain module's
 # documented fallback (the source is its own target, with a DomainWarning)
@@ -15,6 +22,10 @@ from sktransfer import CORAL, LabeledOnly, make_da_pipeline
 ESTIMATORS = [
     CORAL(),
     CORAL(reg=0.0),
+    DomainStandardScaler(),
+    TransferComponentAnalysis(n_components=2),
+    TransferComponentAnalysis(n_components=2, kernel="rbf", n_landmarks=10, random_state=0),
+    JointDistributionAdaptation(n_components=2, n_iter=2),
     LabeledOnly(LogisticRegression()),
     LabeledOnly(Ridge()),
     make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression()),
