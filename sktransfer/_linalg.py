@@ -51,12 +51,13 @@ def _selected_blocks(X, mask):
 def masked_covariances(X, masks):
     """Means and covariances of the rows selected by each mask.
 
-    For float64 data: one pass for the sums of all masks together, then one
-    Gram matrix per mask over views of its rows (``X.T @ X`` on each block, the
-    symmetric BLAS kernel), and ``cov = (G - n mu mu^T) / (n - 1)``. Where
-    that formula would lose digits (means far larger than the spread, or
-    float32 data), the rows are centred in float64 before their Gram matrix
-    is taken. No copy of ``X`` and no n x n matrix in any case.
+    For float64 data: one pass over views of the selected rows (long runs of
+    stacked data need no copy) that accumulates their sum and their Gram
+    matrix (``X.T @ X`` on each block, the symmetric BLAS kernel), then
+    ``cov = (G - n mu mu^T) / (n - 1)``. Where that formula would lose digits
+    (means far larger than the spread) and for float32 data, the rows are
+    centred in float64 before their Gram matrix is taken. No copy of ``X``
+    and no n x n matrix in any case.
 
     Parameters
     ----------
@@ -70,23 +71,24 @@ def masked_covariances(X, masks):
         Unbiased (``n - 1``) covariances; zero for a single row.
     """
     n_features = X.shape[1]
-    counts = [int(m.sum()) for m in masks]
-    # X.T @ S.T rather than S @ X: a much faster BLAS path for a short S
-    sums = (X.T @ np.stack(masks, axis=1).astype(X.dtype)).T.astype(np.float64)
-    means = [s / max(c, 1) for s, c in zip(sums, counts)]
-    covariances = []
-    for mask, mean, count in zip(masks, means, counts):
-        cov = None
-        if X.dtype == np.float64:
-            gram = np.zeros((n_features, n_features))
-            for block in _selected_blocks(X, mask):
+    means, covariances = [], []
+    for mask in masks:
+        count = int(mask.sum())
+        total = np.zeros(n_features)
+        gram = np.zeros((n_features, n_features)) if X.dtype == np.float64 else None
+        for block in _selected_blocks(X, mask):
+            total += block.sum(axis=0, dtype=np.float64)
+            if gram is not None:
                 gram += block.T @ block
+        mean = total / max(count, 1)
+        cov = None
+        if gram is not None:
             cov = (gram - count * np.outer(mean, mean)) / max(count - 1, 1)
-            variance = np.diag(cov)
-            if np.any(mean**2 > _MAX_MEAN_TO_SPREAD * np.maximum(variance, 0.0)):
+            if np.any(mean**2 > _MAX_MEAN_TO_SPREAD * np.maximum(np.diag(cov), 0.0)):
                 cov = None  # the one-pass formula lost too many digits: centre first
         if cov is None:
             cov = _centred_covariance(X, mask, mean, count)
+        means.append(mean)
         covariances.append((cov + cov.T) / 2)
     return means, covariances
 
@@ -137,3 +139,32 @@ def masked_means_and_scales(X, masks):
         means.append(mean)
         scales.append(scale)
     return means, scales
+
+
+def oas_shrinkage(covariance, n_samples):
+    """Oracle Approximating Shrinkage amount (Chen, Wiesel, Eldar & Hero 2010).
+
+    The weight ``rho`` in ``(1 - rho) * S + rho * trace(S) / p * I`` that
+    approximately minimises the expected squared error for Gaussian data,
+    computed from the sample covariance ``S`` and the number of rows alone,
+    with the formula of :func:`sklearn.covariance.oas`.
+    """
+    n_features = covariance.shape[0]
+    if n_features == 1 or n_samples <= 1:
+        return 0.0 if n_features == 1 else 1.0
+    # sklearn's oas works on the biased (1/n) covariance
+    biased = covariance * (n_samples - 1) / n_samples
+    mu = np.trace(biased) / n_features
+    alpha = np.mean(biased**2)
+    num = alpha + mu**2
+    den = (n_samples + 1.0) * (alpha - (mu**2) / n_features)
+    return 1.0 if den == 0 else float(min(num / den, 1.0))
+
+
+def shrink_toward_identity(covariance, amount):
+    """``(1 - amount) * S + amount * trace(S) / p * I``."""
+    n_features = covariance.shape[0]
+    mu = np.trace(covariance) / n_features
+    shrunk = (1.0 - amount) * covariance
+    shrunk.flat[:: n_features + 1] += amount * mu
+    return shrunk

@@ -121,11 +121,25 @@ def test_fit_without_target_rows_warns_and_maps_to_itself():
     np.testing.assert_allclose(X_new, Xs, atol=1e-10)
 
 
-@pytest.mark.parametrize("reg", [-1.0, "auto", None])
+def test_auto_regularisation_is_the_oas_shrinkage():
+    from sklearn.covariance import oas
+
+    Xs, Xt = _shifted(n_source=30, n_target=200, n_features=20)
+    X, y, _ = stack_domains(Xs, np.zeros(len(Xs), dtype=int), Xt)
+    coral = CORAL(reg="auto").fit(X, y)
+    (cov_s, rho_s), (cov_t, rho_t) = oas(Xs), oas(Xt)
+    np.testing.assert_allclose(coral.shrinkage_, (rho_s, rho_t))
+    assert rho_s > rho_t  # fewer rows, more shrinkage
+    # sklearn's oas is the biased covariance; CORAL shrinks the unbiased one
+    expected = Xs @ np.linalg.inv(sqrtm(cov_s * 30 / 29)).real @ sqrtm(cov_t * 200 / 199).real
+    np.testing.assert_allclose(coral.transform(Xs, sample_domain=np.ones(30)), expected, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("reg", [-1.0, "oas", None])
 def test_bad_reg_is_an_error(reg):
     Xs, Xt = _shifted()
     X, y, _ = stack_domains(Xs, np.zeros(len(Xs), dtype=int), Xt)
-    with pytest.raises(ValueError, match="reg must be a non-negative number"):
+    with pytest.raises(ValueError, match="reg must be a non-negative number or 'auto'"):
         CORAL(reg=reg).fit(X, y)
 
 

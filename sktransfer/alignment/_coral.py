@@ -5,7 +5,13 @@ from numbers import Real
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from .._linalg import long_row_runs, masked_covariances, symmetric_power
+from .._linalg import (
+    long_row_runs,
+    masked_covariances,
+    oas_shrinkage,
+    shrink_toward_identity,
+    symmetric_power,
+)
 from ..base import BaseAdapter
 
 _CHUNK_BYTES = 8 * 2**20
@@ -26,16 +32,22 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
 
     Parameters
     ----------
-    reg : float, default=1.0
+    reg : float or "auto", default=1.0
         Added to the diagonal of both covariances (``lambda = 1``, the
         identity of the paper). ``0`` aligns the covariances exactly.
+        ``"auto"`` instead shrinks each covariance toward a multiple of the
+        identity by the Oracle Approximating Shrinkage amount (Chen et al.
+        2010), estimated from the data: strong for a domain with fewer rows
+        than features, weak for a large one.
 
     Attributes
     ----------
     covariance_source_ : ndarray of shape (n_features, n_features)
-        Covariance of the source rows seen in ``fit`` (before ``reg``).
+        Covariance of the source rows seen in ``fit`` (before regularisation).
     covariance_target_ : ndarray of shape (n_features, n_features)
-        Covariance of the target rows seen in ``fit`` (before ``reg``).
+        Covariance of the target rows seen in ``fit`` (before regularisation).
+    shrinkage_ : tuple of two floats or None
+        With ``reg="auto"``, the shrinkage of the source and target covariances.
     recoloring_ : ndarray of shape (n_features, n_features)
         The matrix that source rows are multiplied with, of the dtype of
         the fitted ``X``.
@@ -70,14 +82,26 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
         self.reg = reg
 
     def _fit(self, X, y, source, target):
-        if not isinstance(self.reg, Real) or isinstance(self.reg, bool) or not self.reg >= 0:
-            raise ValueError(f"reg must be a non-negative number, got {self.reg!r}.")
+        if self.reg != "auto" and (
+            not isinstance(self.reg, Real) or isinstance(self.reg, bool) or not self.reg >= 0
+        ):
+            raise ValueError(f"reg must be a non-negative number or 'auto', got {self.reg!r}.")
         _, (cov_source, cov_target) = masked_covariances(X, [source, target])
         self.covariance_source_ = cov_source
         self.covariance_target_ = cov_target
+        if self.reg == "auto":
+            self.shrinkage_ = (
+                oas_shrinkage(cov_source, int(source.sum())),
+                oas_shrinkage(cov_target, int(target.sum())),
+            )
+            cov_source = shrink_toward_identity(cov_source, self.shrinkage_[0])
+            cov_target = shrink_toward_identity(cov_target, self.shrinkage_[1])
+            reg = 0.0
+        else:
+            self.shrinkage_ = None
+            reg = self.reg
         self.recoloring_ = (
-            symmetric_power(cov_source, -0.5, self.reg)
-            @ symmetric_power(cov_target, 0.5, self.reg)
+            symmetric_power(cov_source, -0.5, reg) @ symmetric_power(cov_target, 0.5, reg)
         ).astype(X.dtype, copy=False)
 
     def _transform(self, X, sample_domain):

@@ -132,7 +132,7 @@ def get_data_home(data_home=None):
 
     Examples
     --------
-    >>> from sktransfer.datasets._benchmarks import get_data_home
+    >>> from sktransfer.datasets import get_data_home
     >>> get_data_home("/tmp/my_data").as_posix()
     '/tmp/my_data'
     """
@@ -299,7 +299,7 @@ def fetch_office_caltech(domain, *, data_home=None, download=True):
 
     Examples
     --------
-    >>> from sktransfer.datasets._benchmarks import fetch_office_caltech
+    >>> from sktransfer.datasets import fetch_office_caltech
     >>> X, y = fetch_office_caltech("amazon")  # doctest: +SKIP
     >>> X.shape, sorted(set(y))  # doctest: +SKIP
     ((958, 800), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
@@ -351,7 +351,7 @@ def fetch_amazon_reviews(domain, *, data_home=None, download=True):
 
     Examples
     --------
-    >>> from sktransfer.datasets._benchmarks import fetch_amazon_reviews
+    >>> from sktransfer.datasets import fetch_amazon_reviews
     >>> X, y = fetch_amazon_reviews("books")  # doctest: +SKIP
     >>> X.shape, y.mean()  # doctest: +SKIP
     ((2000, 400), 0.5)
@@ -407,7 +407,7 @@ def fetch_mnist_usps(direction="mnist_usps", *, data_home=None, download=True):
 
     Examples
     --------
-    >>> from sktransfer.datasets._benchmarks import fetch_mnist_usps
+    >>> from sktransfer.datasets import fetch_mnist_usps
     >>> Xs, ys, Xt, yt = fetch_mnist_usps("mnist_usps")  # doctest: +SKIP
     >>> Xs.shape, Xt.shape  # doctest: +SKIP
     ((2000, 256), (1800, 256))
