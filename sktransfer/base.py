@@ -125,3 +125,59 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
+
+
+class BaseReweighter(DomainAwareMixin, BaseEstimator):
+    """Base class of the importance weighting methods.
+
+    ``fit`` learns importance weights that make the source rows look like the
+    target rows; ``weights_`` holds one weight per fitted row: the learned
+    weight on source rows (mean 1 over them) and 1 on target rows (labelled
+    target rows, if any, are in-domain already). ``fit_weights`` fits and
+    returns them: it is the hook through which
+    :class:`~sktransfer.LabeledOnly` (and so :func:`~sktransfer.make_da_pipeline`
+    when a reweighter stands just before the final estimator) passes the
+    weights to the final fit as ``sample_weight``.
+
+    Subclasses implement ``_fit_weights(X, source, target) -> ndarray of shape
+    (n_source,)``, non-negative weights for the rows of ``X[source]``.
+    """
+
+    def fit(self, X, y=None, sample_domain=None):
+        """Learn importance weights of the source rows toward the target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows, stacked.
+        y : array-like of shape (n_samples,), default=None
+            Labels; ``-1`` (or ``NaN``) marks unlabelled target rows. Only used
+            to tell the domains apart when ``sample_domain`` is not given.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain of each row: positive for source, negative for target.
+
+        Returns
+        -------
+        self : object
+            The fitted reweighter, with ``weights_``.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sample_domain = fit_domains(
+            y, sample_domain, n_samples=X.shape[0], estimator=type(self).__name__
+        )
+        source = sample_domain > 0
+        target = sample_domain < 0
+        if not target.any():  # the fallback of fit_domains: source is its own target
+            target = source
+        source_weights = np.asarray(self._fit_weights(X, source, target), dtype=np.float64)
+        if source_weights.shape != (int(source.sum()),) or not np.all(np.isfinite(source_weights)):
+            raise RuntimeError(f"{type(self).__name__} produced invalid weights.")
+        mean = source_weights.mean()
+        weights = np.ones(X.shape[0])
+        weights[source] = source_weights / mean if mean > 0 else source_weights
+        self.weights_ = weights
+        return self
+
+    def fit_weights(self, X, y=None, sample_domain=None):
+        """Fit, and return the weight of each row of ``X`` (see ``weights_``)."""
+        return self.fit(X, y, sample_domain).weights_
