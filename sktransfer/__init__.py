@@ -19,7 +19,13 @@ from ._domain import (
     unlabeled_mask,
     unstack_domains,
 )
-from .alignment import CORAL, DomainStandardScaler, JointDistributionAdaptation, TransferComponentAnalysis
+from .alignment import (
+    CORAL,
+    DomainStandardScaler,
+    JointDistributionAdaptation,
+    SubspaceAlignment,
+    TransferComponentAnalysis,
+)
 from .pipeline import DAPipeline, LabeledOnly, make_da_pipeline
 
 __version__ = "0.1.0"
@@ -31,6 +37,7 @@ __all__ = [
     "DomainWarning",
     "JointDistributionAdaptation",
     "LabeledOnly",
+    "SubspaceAlignment",
     "TransferComponentAnalysis",
     "check_sample_domain",
     "derive_sample_domain",

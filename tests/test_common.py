@@ -12,6 +12,7 @@ from sktransfer import (
     DomainStandardScaler,
     JointDistributionAdaptation,
     LabeledOnly,
+    SubspaceAlignment,
     TransferComponentAnalysis,
     make_da_pipeline,
 )
@@ -26,6 +27,7 @@ ESTIMATORS = [
     TransferComponentAnalysis(n_components=2),
     TransferComponentAnalysis(n_components=2, kernel="rbf", n_landmarks=10, random_state=0),
     JointDistributionAdaptation(n_components=2, n_iter=2),
+    SubspaceAlignment(n_components=1),
     LabeledOnly(LogisticRegression()),
     LabeledOnly(Ridge()),
     make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression()),

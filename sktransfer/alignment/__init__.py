@@ -3,6 +3,13 @@
 from ._coral import CORAL
 from ._domain_scaler import DomainStandardScaler
 from ._jda import JointDistributionAdaptation
+from ._subspace import SubspaceAlignment
 from ._tca import TransferComponentAnalysis
 
-__all__ = ["CORAL", "DomainStandardScaler", "JointDistributionAdaptation", "TransferComponentAnalysis"]
+__all__ = [
+    "CORAL",
+    "DomainStandardScaler",
+    "JointDistributionAdaptation",
+    "SubspaceAlignment",
+    "TransferComponentAnalysis",
+]

@@ -165,8 +165,9 @@ class TransferComponentAnalysis(BaseMMDProjection):
         the solution. ``"auto"``: every row (the exact TCA) up to 5000 rows,
         1000 random rows (from both domains) above that, so that time and
         memory stay linear in the number of rows.
-    normalize_mmd : bool, default=False
-        Divide the MMD matrix by its Frobenius norm (as the JDA code does).
+    normalize_mmd : bool, default=True
+        Divide the MMD matrix by its Frobenius norm, as the JDA reference code
+        does, so that ``mu`` means the same for TCA and JDA.
     random_state : int, RandomState instance or None, default=None
         Draws the landmarks and the rows of the median heuristic.
 
@@ -198,7 +199,7 @@ class TransferComponentAnalysis(BaseMMDProjection):
     """
 
     def __init__(self, n_components=30, *, kernel="linear", mu=1.0, gamma=None, degree=3,
-                 coef0=1.0, n_landmarks="auto", normalize_mmd=False, random_state=None):
+                 coef0=1.0, n_landmarks="auto", normalize_mmd=True, random_state=None):
         self.n_components = n_components
         self.kernel = kernel
         self.mu = mu
