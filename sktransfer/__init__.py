@@ -26,13 +26,14 @@ from .alignment import (
     SubspaceAlignment,
     TransferComponentAnalysis,
 )
-from .pipeline import DAPipeline, LabeledOnly, make_da_pipeline
+from .pipeline import DAPipeline, DegenerateWeightsWarning, LabeledOnly, make_da_pipeline
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CORAL",
     "DAPipeline",
+    "DegenerateWeightsWarning",
     "DomainStandardScaler",
     "DomainWarning",
     "JointDistributionAdaptation",

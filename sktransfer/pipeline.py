@@ -2,6 +2,7 @@
 estimator learns from the labelled rows only."""
 
 import inspect
+import warnings
 from copy import deepcopy
 
 import numpy as np
@@ -20,7 +21,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._domain import derive_sample_domain, fit_domains, num_rows, unlabeled_mask
 
-__all__ = ["LabeledOnly", "DAPipeline", "make_da_pipeline"]
+__all__ = ["DegenerateWeightsWarning", "LabeledOnly", "DAPipeline", "make_da_pipeline"]
+
+_MIN_EFFECTIVE_FRACTION = 0.1  # below this share of rows, weights are called degenerate
+
+
+class DegenerateWeightsWarning(UserWarning):
+    """Importance weights whose effective sample size is a small share of the rows."""
+
 
 _DELEGATED = ("predict", "predict_proba", "predict_log_proba", "decision_function", "transform")
 
@@ -79,8 +87,14 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
     ----------
     estimator_ : estimator object
         The fitted clone of ``estimator``.
+    weighting_ : object
+        The fitted clone of ``weighting``, if any.
     weights_ : ndarray of shape (n_labeled,) or None
         Weights of the labelled rows used in the fit, if any.
+    effective_sample_size_ : float or None
+        ``sum(w)^2 / sum(w^2)`` of those weights: the number of equally
+        weighted rows they are worth. Below a tenth of the labelled rows a
+        :class:`DegenerateWeightsWarning` is raised.
     classes_ : ndarray of shape (n_classes,)
         Class labels, when ``estimator`` is a classifier.
     n_features_in_ : int
@@ -159,8 +173,10 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
             for key, value in fit_params.items()
         }
         self.weights_ = None
+        self.effective_sample_size_ = None
         if self.weighting is not None:
-            weights = np.asarray(self.weighting.fit_weights(X, y, sample_domain), dtype=float)
+            self.weighting_ = clone(self.weighting) if hasattr(self.weighting, "get_params") else deepcopy(self.weighting)
+            weights = np.asarray(self.weighting_.fit_weights(X, y, sample_domain), dtype=float)
             if weights.shape != (n_samples,):
                 raise ValueError(
                     f"weighting.fit_weights returned shape {weights.shape}; expected ({n_samples},)."
@@ -168,8 +184,20 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
             weights = weights[rows]
             if "sample_weight" in params:
                 weights = weights * np.asarray(params["sample_weight"], dtype=float)
+            if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
+                raise ValueError("weighting produced negative, non-finite or all-zero weights.")
             params["sample_weight"] = weights
             self.weights_ = weights
+            self.effective_sample_size_ = float(weights.sum() ** 2 / np.sum(weights**2))
+            if self.effective_sample_size_ < _MIN_EFFECTIVE_FRACTION * len(weights):
+                warnings.warn(
+                    f"The importance weights are degenerate: their effective sample size is "
+                    f"{self.effective_sample_size_:.1f} of {len(weights)} labelled rows, so a few "
+                    "rows dominate the fit. The domains may barely overlap; consider clipping "
+                    "the weights or a smoother weighting.",
+                    DegenerateWeightsWarning,
+                    stacklevel=2,
+                )
         y_labelled = np.asarray(y)[rows] if not hasattr(y, "iloc") else y.iloc[rows]
         self.estimator_ = clone(self.estimator).fit(_take_rows(X, rows), y_labelled, **params)
         return self

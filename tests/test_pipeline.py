@@ -15,7 +15,14 @@ from sklearn.model_selection import GridSearchCV, cross_val_score, cross_validat
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer import CORAL, DAPipeline, LabeledOnly, make_da_pipeline, stack_domains
+from sktransfer import (
+    CORAL,
+    DAPipeline,
+    DegenerateWeightsWarning,
+    LabeledOnly,
+    make_da_pipeline,
+    stack_domains,
+)
 
 
 class RecordingClassifier(ClassifierMixin, BaseEstimator):
@@ -175,6 +182,26 @@ def test_importance_weights_reach_the_final_fit(data):
     weights = pipe[-1].estimator_.fit_weight_
     np.testing.assert_array_equal(weights, np.where(np.arange(120) % 2 == 0, 0.5, 2.0))
     np.testing.assert_array_equal(pipe[-1].weights_, weights)
+
+
+def test_degenerate_weights_warn_and_bad_weights_fail(data):
+    X, y, _, _ = data
+
+    class OneRowCounts(HalfWeights):
+        def fit_weights(self, X, y=None, sample_domain=None):
+            return np.where(np.arange(len(X)) == 0, 1000.0, 0.001)
+
+    class Negative(HalfWeights):
+        def fit_weights(self, X, y=None, sample_domain=None):
+            return -np.ones(len(X))
+
+    with pytest.warns(DegenerateWeightsWarning, match="effective sample size is 1.0 of 120"):
+        pipe = make_da_pipeline(OneRowCounts(), RecordingClassifier()).fit(X, y)
+    assert pipe[-1].effective_sample_size_ == pytest.approx(1.0, abs=0.01)
+    with pytest.raises(ValueError, match="negative"):
+        make_da_pipeline(Negative(), RecordingClassifier()).fit(X, y)
+    even = make_da_pipeline(HalfWeights(), RecordingClassifier()).fit(X, y)[-1]
+    assert even.effective_sample_size_ == pytest.approx(120 * 1.25**2 / 2.125)
 
 
 def test_weighting_step_elsewhere_is_an_error():
