@@ -53,7 +53,7 @@ def _inner_has(method):
     def check(self):
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, method)
-        return hasattr(self.estimator, method)
+        return hasattr(self._resolve_estimator(), method)
 
     return check
 
@@ -119,6 +119,14 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         self.weighting = weighting
         self.use_target_labels = use_target_labels
 
+    def _resolve_estimator(self):
+        """The estimator to fit: a subclass may give a default for None."""
+        return self.estimator
+
+    def _resolve_weighting(self):
+        """The weighting to use: a subclass may give a default for None."""
+        return self.weighting
+
     def fit(self, X, y, sample_domain=None, **fit_params):
         """Fit a clone of ``estimator`` on the labelled rows of ``X``.
 
@@ -145,15 +153,16 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None: "
                 "it fits on the labelled rows."
             )
-        if self.weighting is not None and not hasattr(self.weighting, "fit_weights"):
+        weighting = self._resolve_weighting()
+        if weighting is not None and not hasattr(weighting, "fit_weights"):
             raise TypeError(
                 "weighting must have a method fit_weights(X, y, sample_domain); got "
-                f"{type(self.weighting).__name__}."
+                f"{type(weighting).__name__}."
             )
         n_samples = num_rows(X)
         if num_rows(y) != n_samples:
             raise ValueError(f"X has {n_samples} rows but y has {num_rows(y)} labels.")
-        task = _task(self.estimator)
+        task = _task(self._resolve_estimator())
         labelled = ~unlabeled_mask(y, task)
         if sample_domain is not None:
             fit_domains(
@@ -162,7 +171,7 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
             )
         if not labelled.any():
             raise ValueError(
-                f"{type(self).__name__}: no labelled rows to fit {type(self.estimator).__name__} "
+                f"{type(self).__name__}: no labelled rows to fit {type(self._resolve_estimator()).__name__} "
                 "on: every label is masked (-1 or NaN)."
             )
         if _routing_enabled():
@@ -174,8 +183,8 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         }
         self.weights_ = None
         self.effective_sample_size_ = None
-        if self.weighting is not None:
-            self.weighting_ = clone(self.weighting) if hasattr(self.weighting, "get_params") else deepcopy(self.weighting)
+        if weighting is not None:
+            self.weighting_ = clone(weighting) if hasattr(weighting, "get_params") else deepcopy(weighting)
             weights = np.asarray(self.weighting_.fit_weights(X, y, sample_domain), dtype=float)
             if weights.shape != (n_samples,):
                 raise ValueError(
@@ -199,7 +208,7 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
                     stacklevel=2,
                 )
         y_labelled = np.asarray(y)[rows] if not hasattr(y, "iloc") else y.iloc[rows]
-        self.estimator_ = clone(self.estimator).fit(_take_rows(X, rows), y_labelled, **params)
+        self.estimator_ = clone(self._resolve_estimator()).fit(_take_rows(X, rows), y_labelled, **params)
         return self
 
     @available_if(_inner_has("predict"))
@@ -241,7 +250,7 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         the target score: see ``sktransfer.model_selection`` for that.
         """
         check_is_fitted(self)
-        rows = np.flatnonzero(~unlabeled_mask(y, _task(self.estimator)))
+        rows = np.flatnonzero(~unlabeled_mask(y, _task(self._resolve_estimator())))
         if rows.size == 0:
             raise ValueError(f"{type(self).__name__}.score: no labelled rows to score on.")
         y_labelled = np.asarray(y)[rows] if not hasattr(y, "iloc") else y.iloc[rows]
@@ -278,7 +287,13 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         return hasattr(self, "estimator_")
 
     def __sklearn_tags__(self):
-        tags = deepcopy(get_tags(self.estimator))
+        tags = deepcopy(get_tags(self._resolve_estimator()))
+        weighting = self._resolve_weighting()
+        if weighting is not None:
+            # the weighting sees X too: the rows must suit both
+            weighting_tags = get_tags(weighting) if hasattr(weighting, "__sklearn_tags__") else None
+            tags.input_tags.sparse &= bool(weighting_tags and weighting_tags.input_tags.sparse)
+            tags.input_tags.allow_nan &= bool(weighting_tags and weighting_tags.input_tags.allow_nan)
         # a masked label is a missing label by design
         tags.target_tags.required = True
         return tags
@@ -290,7 +305,7 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         for method in _DELEGATED:
             mapping.add(caller=method, callee=method)
         return MetadataRouter(owner=self).add_self_request(self).add(
-            estimator=self.estimator, method_mapping=mapping
+            estimator=self._resolve_estimator(), method_mapping=mapping
         )
 
 
@@ -347,8 +362,9 @@ class DAPipeline(Pipeline):
 
     def _task(self):
         final = self.steps[-1][1]
-        inner = getattr(final, "estimator", final)
-        return _task(inner)
+        if final is None or final == "passthrough":
+            return "auto"
+        return _task(final)  # LabeledOnly reports the type of the estimator it wraps
 
     def _step_params(self, method_names, sample_domain, params):
         """Fit parameters with ``sample_domain`` added where it belongs."""
