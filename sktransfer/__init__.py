@@ -26,11 +26,25 @@ from .alignment import (
     SubspaceAlignment,
     TransferComponentAnalysis,
 )
+from .reweighting import (
+    KLIEP,
+    DomainClassifierWeighting,
+    ImportanceWeightedClassifier,
+    ImportanceWeightedRegressor,
+    KernelMeanMatching,
+    NearestNeighborsWeighting,
+)
 from .pipeline import DAPipeline, DegenerateWeightsWarning, LabeledOnly, make_da_pipeline
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "KLIEP",
+    "DomainClassifierWeighting",
+    "ImportanceWeightedClassifier",
+    "ImportanceWeightedRegressor",
+    "KernelMeanMatching",
+    "NearestNeighborsWeighting",
     "CORAL",
     "DAPipeline",
     "DegenerateWeightsWarning",

@@ -16,6 +16,14 @@ from sktransfer import (
     TransferComponentAnalysis,
     make_da_pipeline,
 )
+from sktransfer.reweighting import (
+    KLIEP,
+    DomainClassifierWeighting,
+    ImportanceWeightedClassifier,
+    ImportanceWeightedRegressor,
+    KernelMeanMatching,
+    NearestNeighborsWeighting,
+)
 
 # Checks fit on fully labelled data with no target rows: the domain module's
 # documented fallback (the source is its own target, with a DomainWarning)
@@ -28,6 +36,14 @@ ESTIMATORS = [
     TransferComponentAnalysis(n_components=2, kernel="rbf", n_landmarks=10, random_state=0),
     JointDistributionAdaptation(n_components=2, n_iter=2),
     SubspaceAlignment(n_components=1),
+    DomainClassifierWeighting(random_state=0),
+    KLIEP(n_centers=10, random_state=0),
+    NearestNeighborsWeighting(),
+    KernelMeanMatching(),
+    KernelMeanMatching(kernel="linear"),
+    KernelMeanMatching(kernel="poly", n_landmarks=10, random_state=0),
+    ImportanceWeightedClassifier(),
+    ImportanceWeightedRegressor(),
     LabeledOnly(LogisticRegression()),
     LabeledOnly(Ridge()),
     make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression()),
