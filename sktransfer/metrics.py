@@ -1,4 +1,5 @@
-"""Distances between samples: the maximum mean discrepancy and its permutation test.
+"""Metrics: the maximum mean discrepancy and its permutation test, and the
+credit-scoring metrics (Gini, KS) with scorers that skip unlabelled rows.
 
 Only numpy is imported with this module; scikit-learn's kernels are imported
 when a function runs.
@@ -9,7 +10,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MMDTestResult", "mmd", "mmd_test"]
+__all__ = [
+    "LabeledRowsScorer",
+    "MMDTestResult",
+    "gini_score",
+    "gini_scorer",
+    "ks_score",
+    "ks_scorer",
+    "mmd",
+    "mmd_test",
+    "roc_auc_scorer",
+]
 
 _KERNELS = ("rbf", "linear", "poly")
 _CHUNK_ENTRIES = 2**22  # kernel entries held at once by mmd (32 MiB in float64)
@@ -330,3 +341,145 @@ def mmd_test(X, Y, *, n_permutations=500, kernel="rbf", gamma=None, degree=3, co
         n_extreme += int(np.count_nonzero(statistics(indicators) >= observed - tie))
         done += size
     return MMDTestResult(observed, (1.0 + n_extreme) / (1.0 + n_permutations))
+
+
+# ---- credit-scoring metrics -------------------------------------------------
+
+
+def _binary_scores(y_true, y_score, sample_weight):
+    y_true = np.asarray(y_true).ravel()
+    y_score = np.asarray(y_score, dtype=float)
+    if y_score.ndim == 2 and y_score.shape[1] == 2:
+        y_score = y_score[:, 1]
+    y_score = y_score.ravel()
+    if y_true.shape != y_score.shape:
+        raise ValueError(f"y_true has {y_true.shape[0]} entries but y_score has {y_score.shape[0]}.")
+    classes = np.unique(y_true)
+    if len(classes) != 2:
+        raise ValueError(
+            f"Credit metrics need binary outcomes (two classes), got {len(classes)}: {classes[:5]}."
+        )
+    return y_true, y_score, sample_weight
+
+
+def gini_score(y_true, y_score, *, sample_weight=None):
+    """Gini coefficient of a score: ``2 * AUC - 1``, the accuracy ratio of credit scoring.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary outcomes; the larger label is the positive class (e.g. default).
+    y_score : array-like of shape (n_samples,) or (n_samples, 2)
+        Scores that rank positives higher, or ``predict_proba`` output.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    gini : float
+        In [-1, 1]; 0 for a random score, 1 for a perfect one.
+
+    Examples
+    --------
+    >>> from sktransfer.metrics import gini_score
+    >>> gini_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.5
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y_true, y_score, sample_weight = _binary_scores(y_true, y_score, sample_weight)
+    return float(2 * roc_auc_score(y_true, y_score, sample_weight=sample_weight) - 1)
+
+
+def ks_score(y_true, y_score, *, sample_weight=None):
+    """Kolmogorov-Smirnov statistic of a score: the largest gap between the
+    score distributions of positives and negatives (``max(TPR - FPR)``).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary outcomes; the larger label is the positive class.
+    y_score : array-like of shape (n_samples,) or (n_samples, 2)
+        Scores that rank positives higher, or ``predict_proba`` output.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    ks : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> from sktransfer.metrics import ks_score
+    >>> ks_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.5
+    """
+    from sklearn.metrics import roc_curve
+
+    y_true, y_score, sample_weight = _binary_scores(y_true, y_score, sample_weight)
+    fpr, tpr, _ = roc_curve(y_true, y_score, pos_label=np.max(y_true), sample_weight=sample_weight)
+    return float(np.max(tpr - fpr))
+
+
+class LabeledRowsScorer:
+    """A scorer ``scorer(estimator, X, y)`` that scores the labelled rows only.
+
+    Rows whose label is masked (``-1`` or ``NaN``: unlabelled target rows of
+    stacked domain-adaptation data) are dropped before ``score_func`` is
+    applied, so the scorer can be given to ``GridSearchCV(scoring=...)`` or
+    ``cross_val_score`` on stacked data. On such data it scores the labelled
+    source rows: it does not estimate the target score.
+
+    Parameters
+    ----------
+    score_func : callable
+        ``score_func(y_true, y_score) -> float``, greater is better.
+    response_method : str, default="predict_proba"
+        Method of the estimator giving ``y_score``; for ``predict_proba`` the
+        column of the larger class is used.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sktransfer import make_da_pipeline
+    >>> from sktransfer.metrics import gini_scorer
+    >>> X = [[0.0], [0.2], [0.9], [1.0], [0.1], [0.8], [0.5], [0.4]]
+    >>> y = [0, 0, 1, 1, 0, 1, -1, -1]
+    >>> scores = cross_val_score(make_da_pipeline(LogisticRegression()), X, y, cv=2,
+    ...                          scoring=gini_scorer)
+    >>> scores.shape
+    (2,)
+    """
+
+    def __init__(self, score_func, response_method="predict_proba"):
+        self.score_func = score_func
+        self.response_method = response_method
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        from ._domain import unlabeled_mask
+
+        rows = np.flatnonzero(~unlabeled_mask(y, "classification"))
+        if rows.size == 0:
+            raise ValueError("The scorer found no labelled rows to score.")
+        X_rows = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+        y_rows = np.asarray(y)[rows]
+        scores = getattr(estimator, self.response_method)(X_rows)
+        if self.response_method == "predict_proba":
+            scores = np.asarray(scores)[:, -1]
+        kwargs = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[rows]}
+        return self.score_func(y_rows, scores, **kwargs)
+
+    def __repr__(self):
+        return f"LabeledRowsScorer({self.score_func.__name__}, response_method={self.response_method!r})"
+
+
+def _auc(y_true, y_score, *, sample_weight=None):
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y_true, y_score, sample_weight=sample_weight))
+
+
+#: Scorers for ``GridSearchCV(scoring=...)`` that skip masked (unlabelled) rows.
+gini_scorer = LabeledRowsScorer(gini_score)
+ks_scorer = LabeledRowsScorer(ks_score)
+roc_auc_scorer = LabeledRowsScorer(_auc)
