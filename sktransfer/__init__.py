@@ -26,6 +26,12 @@ from .alignment import (
     SubspaceAlignment,
     TransferComponentAnalysis,
 )
+from .parameter import (
+    RegularizedTransferClassifier,
+    RegularizedTransferRegressor,
+    TrAdaBoostClassifier,
+    TrAdaBoostR2,
+)
 from .reweighting import (
     KLIEP,
     DomainClassifierWeighting,
@@ -52,6 +58,10 @@ __all__ = [
     "DomainWarning",
     "JointDistributionAdaptation",
     "LabeledOnly",
+    "RegularizedTransferClassifier",
+    "RegularizedTransferRegressor",
+    "TrAdaBoostClassifier",
+    "TrAdaBoostR2",
     "SubspaceAlignment",
     "TransferComponentAnalysis",
     "check_sample_domain",

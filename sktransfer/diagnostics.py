@@ -1,0 +1,599 @@
+"""Shift diagnostics: how far the source and target domains differ, and where.
+
+Two kinds of functions, with one API each:
+
+- two-sample statistics of a feature, :func:`population_stability_index`
+  and :func:`ks_drift`, take the two samples as they come:
+  ``(source, target)`` arrays of one feature (1-D) or of several (2-D, one
+  value per column), or DataFrames with the same columns;
+- data-level diagnostics, :func:`domain_classifier_auc` and
+  :func:`drift_report`, take stacked data with the package's domain
+  convention, ``(X, y=None, sample_domain=None)``: target rows have a masked
+  label (``-1``, or ``NaN`` for regression) or a negative ``sample_domain``.
+  Separate arrays are stacked with ``stack_domains``, e.g.
+  ``drift_report(*stack_domains(Xs, ys, Xt))``. Several source (or target)
+  domains are pooled.
+
+Columns: numeric columns (with ``NaN`` allowed: missing values get a bin of
+their own in the PSI, and are left out of the KS test) and categorical ones
+(in a DataFrame: ``object``, ``string``, ``category`` or ``bool`` dtypes; in
+an object array: columns whose values are not all numbers). With
+``categorical="auto"`` (default) categorical columns are handled: their PSI
+is computed over the categories, their KS statistic is ``NaN``. With
+``categorical=False`` they are an error naming them. Infinite values are an
+error.
+"""
+
+import numbers
+
+import numpy as np
+from scipy import stats
+
+from ._domain import unstack_domains
+
+__all__ = [
+    "PSI_BANDS",
+    "population_stability_index",
+    "ks_drift",
+    "domain_classifier_auc",
+    "drift_report",
+    "plot_drift",
+]
+
+#: The conventional PSI bands: below 0.1 stable, from 0.1 moderate, from 0.25 significant.
+PSI_BANDS = ((0.1, "stable"), (0.25, "moderate"), (np.inf, "significant"))
+
+_MISSING = object()  # the category of missing values
+
+
+def _psi_band(psi):
+    if not np.isfinite(psi):
+        return "n/a"
+    for bound, name in PSI_BANDS:
+        if psi < bound:
+            return name
+    return PSI_BANDS[-1][1]
+
+
+def _columns(data, name):
+    """Split 1-D or 2-D data (array or DataFrame) into columns.
+
+    Returns ``(columns, names, is_1d)``: a list of 1-D arrays, the column
+    names (None for arrays), and whether the input was one feature.
+    """
+    if hasattr(data, "iloc") and hasattr(data, "columns"):  # DataFrame
+        return [data.iloc[:, j].to_numpy() for j in range(data.shape[1])], \
+            [str(c) for c in data.columns], False, [data.dtypes.iloc[j] for j in range(data.shape[1])]
+    if hasattr(data, "iloc"):  # Series
+        return [data.to_numpy()], [str(data.name)] if data.name is not None else None, True, [data.dtype]
+    arr = np.asarray(data)
+    if arr.ndim == 1:
+        return [arr], None, True, [arr.dtype]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D (one feature) or 2-D (rows x features), got shape {arr.shape}.")
+    return [arr[:, j] for j in range(arr.shape[1])], None, False, [arr.dtype] * arr.shape[1]
+
+
+def _is_missing(value):
+    """None, NaN, NaT or pandas.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA refuses bool()
+        return True
+
+
+def _as_numeric(values):
+    """Float array of a column, or None if some non-missing value is not a number."""
+    if values.dtype.kind in "iuf":
+        return values.astype(np.float64)
+    out = np.empty(len(values), dtype=np.float64)
+    for i, v in enumerate(values):
+        if _is_missing(v):
+            out[i] = np.nan
+        elif isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)):
+            out[i] = float(v)
+        else:
+            return None
+    return out
+
+
+def _column_kind(source, target, dtype, categorical, name):
+    """``("numeric", s, t)`` with float arrays, or ``("categorical", s, t)``."""
+    if categorical not in ("auto", True, False):
+        raise ValueError(f"categorical must be 'auto', True or False, got {categorical!r}.")
+    if categorical is True:
+        return "categorical", source, target
+    if str(dtype) in ("category", "boolean") or getattr(dtype, "kind", None) == "b":
+        s = t = None  # categories and booleans are categories even when they look numeric
+    else:
+        s, t = _as_numeric(source), _as_numeric(target)
+    if s is None or t is None:
+        if categorical is False:
+            raise ValueError(
+                f"Feature {name!r} is not numeric (dtype {dtype}). Pass categorical='auto' to "
+                "compute its PSI over its categories, or encode it."
+            )
+        return "categorical", source, target
+    for arr in (s, t):
+        if np.isinf(arr).any():
+            raise ValueError(
+                f"Feature {name!r} has infinite values; replace them (e.g. with NaN, which "
+                "gets a bin of its own) before measuring drift."
+            )
+    return "numeric", s, t
+
+
+def _psi_from_proportions(expected, actual, eps):
+    expected = np.maximum(expected, eps)
+    actual = np.maximum(actual, eps)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def _numeric_psi(source, target, n_bins, eps):
+    s_missing, t_missing = np.isnan(source), np.isnan(target)
+    s_values = source[~s_missing]
+    if s_values.size:
+        edges = np.unique(np.quantile(s_values, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]))
+    else:
+        edges = np.array([])
+    # right-closed bins (-inf, e1], (e1, e2], ..., (ek, inf), plus a bin of missing values
+    n_value_bins = edges.size + 1
+
+    def proportions(values, missing):
+        counts = np.bincount(np.searchsorted(edges, values[~missing], side="left"), minlength=n_value_bins)
+        counts = np.append(counts, missing.sum())
+        return counts / max(len(values), 1)
+
+    return _psi_from_proportions(proportions(source, s_missing), proportions(target, t_missing), eps)
+
+
+def _category_key(v):
+    return _MISSING if _is_missing(v) else v
+
+
+def _categorical_psi(source, target, eps):
+    s_keys = [_category_key(v) for v in source]
+    t_keys = [_category_key(v) for v in target]
+    categories = list(dict.fromkeys(s_keys + t_keys))
+    index = {c: i for i, c in enumerate(categories)}
+
+    def proportions(keys):
+        counts = np.bincount([index[k] for k in keys], minlength=len(categories))
+        return counts / max(len(keys), 1)
+
+    return _psi_from_proportions(proportions(s_keys), proportions(t_keys), eps)
+
+
+def _check_psi_params(n_bins, eps):
+    if not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, bool) or n_bins < 2:
+        raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}.")
+    if not isinstance(eps, numbers.Real) or isinstance(eps, bool) or not 0 < eps < 1:
+        raise ValueError(f"eps must be a number in (0, 1), got {eps!r}.")
+
+
+def _paired_columns(source, target):
+    s_cols, s_names, s_1d, s_dtypes = _columns(source, "source")
+    t_cols, t_names, t_1d, _ = _columns(target, "target")
+    if s_1d != t_1d or len(s_cols) != len(t_cols):
+        raise ValueError(
+            f"source and target must have the same features: source has {len(s_cols)} "
+            f"column(s), target {len(t_cols)}."
+        )
+    if s_names is not None and t_names is not None and s_names != t_names:
+        raise ValueError(
+            "source and target DataFrames must have the same columns in the same order; "
+            f"they differ: {sorted(set(s_names) ^ set(t_names)) or 'same names, other order'}."
+        )
+    if len(s_cols[0]) == 0 or len(t_cols[0]) == 0:
+        raise ValueError("source and target must both have at least one row.")
+    names = s_names or t_names or [f"x{j}" for j in range(len(s_cols))]
+    return s_cols, t_cols, names, s_1d, s_dtypes
+
+
+def population_stability_index(source, target, n_bins=10, *, categorical="auto", eps=1e-4):
+    """Population stability index (PSI) of each feature, from source to target.
+
+    The credit-risk definition: the values are put in ``n_bins`` bins whose
+    edges are the quantiles of the *source* (deciles by default; right-closed
+    intervals ``(-inf, q1], (q1, q2], ..., (q_{k-1}, inf)``; tied quantiles
+    are merged, so a feature with few distinct values gets fewer bins), plus
+    one bin for missing values; with ``e_i`` and ``a_i`` the shares of the
+    source (expected) and target (actual) rows in bin ``i``::
+
+        PSI = sum_i (a_i - e_i) * ln(a_i / e_i)
+
+    A share below ``eps`` (an empty bin) is replaced by ``eps`` in both
+    factors, so that the PSI stays finite; shares are not renormalised. The
+    usual reading: below 0.1 stable, 0.1 to 0.25 moderate shift, above 0.25
+    significant shift. Categorical features use their categories as bins.
+
+    Parameters
+    ----------
+    source : array-like of shape (n_source,) or (n_source, n_features), or DataFrame
+        The expected (reference) sample.
+    target : array-like of shape (n_target,) or (n_target, n_features), or DataFrame
+        The actual sample, with the same features.
+    n_bins : int, default=10
+        Number of quantile bins of numeric features.
+    categorical : {"auto", True, False}, default="auto"
+        ``"auto"``: non-numeric columns (object, string, category, bool
+        dtypes, or object arrays holding non-numbers) are binned by category.
+        ``True``: every column is. ``False``: non-numeric columns are an error.
+    eps : float, default=1e-4
+        Floor of a bin's share.
+
+    Returns
+    -------
+    psi : float or ndarray of shape (n_features,)
+        A float for 1-D inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.diagnostics import population_stability_index
+    >>> rng = np.random.default_rng(0)
+    >>> source = rng.normal(size=5000)
+    >>> round(population_stability_index(source, rng.normal(size=5000)), 3) < 0.1
+    True
+    >>> round(population_stability_index(source, rng.normal(0.5, 1, size=5000)), 2) > 0.2
+    True
+    """
+    _check_psi_params(n_bins, eps)
+    s_cols, t_cols, names, is_1d, dtypes = _paired_columns(source, target)
+    values = []
+    for s, t, name, dtype in zip(s_cols, t_cols, names, dtypes):
+        kind, s, t = _column_kind(s, t, dtype, categorical, name)
+        values.append(_numeric_psi(s, t, n_bins, eps) if kind == "numeric" else _categorical_psi(s, t, eps))
+    return values[0] if is_1d else np.asarray(values)
+
+
+def ks_drift(source, target, *, categorical="auto"):
+    """Two-sample Kolmogorov-Smirnov test of each feature, source against target.
+
+    ``scipy.stats.ks_2samp`` (two-sided, its default ``method="auto"``) on
+    the non-missing values of each numeric feature. Categorical features (see
+    :func:`population_stability_index`) and features with no value in one
+    sample get ``NaN``.
+
+    Parameters
+    ----------
+    source : array-like of shape (n_source,) or (n_source, n_features), or DataFrame
+    target : array-like of shape (n_target,) or (n_target, n_features), or DataFrame
+    categorical : {"auto", True, False}, default="auto"
+        As for :func:`population_stability_index`.
+
+    Returns
+    -------
+    statistic : float or ndarray of shape (n_features,)
+        The largest distance between the two empirical distribution functions.
+    pvalue : float or ndarray of shape (n_features,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.diagnostics import ks_drift
+    >>> statistic, pvalue = ks_drift(np.arange(100.0), np.arange(100.0) + 50)
+    >>> float(statistic)
+    0.5
+    """
+    s_cols, t_cols, names, is_1d, dtypes = _paired_columns(source, target)
+    statistics, pvalues = [], []
+    for s, t, name, dtype in zip(s_cols, t_cols, names, dtypes):
+        kind, s, t = _column_kind(s, t, dtype, categorical, name)
+        if kind == "numeric":
+            s, t = s[~np.isnan(s)], t[~np.isnan(t)]
+        if kind != "numeric" or s.size == 0 or t.size == 0:
+            statistics.append(np.nan)
+            pvalues.append(np.nan)
+            continue
+        result = stats.ks_2samp(s, t)
+        statistics.append(float(result.statistic))
+        pvalues.append(float(result.pvalue))
+    if is_1d:
+        return statistics[0], pvalues[0]
+    return np.asarray(statistics), np.asarray(pvalues)
+
+
+def _split(X, y, sample_domain, who):
+    """Source and target rows of stacked data, with the domain module's rules."""
+    if y is None and sample_domain is None:
+        raise ValueError(
+            f"{who} needs to know which rows are target rows: pass y with the target "
+            "labels masked (-1, or NaN for regression), or sample_domain (negative "
+            "ids for target rows)."
+        )
+    try:
+        Xs, _, Xt, _ = unstack_domains(X, y, sample_domain)
+    except ValueError as exc:
+        raise ValueError(f"{who}: {exc}") from None
+    return Xs, Xt
+
+
+def _feature_names(X, feature_names, n_features):
+    if feature_names is not None:
+        names = [str(n) for n in feature_names]
+        if len(names) != n_features:
+            raise ValueError(f"feature_names has {len(names)} names but X has {n_features} features.")
+        return names
+    if hasattr(X, "columns"):
+        return [str(c) for c in X.columns]
+    return [f"x{j}" for j in range(n_features)]
+
+
+def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5, n_repeats=5,
+                          feature_names=None, random_state=None):
+    """How well a classifier tells target rows from source rows, and from which features.
+
+    A classifier is trained to predict the domain (target = 1) of each row;
+    its AUC, cross-validated over ``cv`` stratified folds, measures the
+    shift: about 0.5 when the domains cannot be told apart, up to 1 when they
+    are separate. Each feature's importance is the mean drop of the held-out
+    AUC when that feature's values are permuted
+    (:func:`sklearn.inspection.permutation_importance`, ``n_repeats`` times
+    per fold), averaged over the folds: the features that drive the shift
+    come first in ``ranking``.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Source and target rows, stacked.
+    y : array-like of shape (n_samples,), default=None
+        Labels, ``-1`` (or ``NaN``) on target rows; only used to find them
+        when ``sample_domain`` is not given.
+    sample_domain : array-like of int of shape (n_samples,), default=None
+        Domain of each row: positive for source, negative for target.
+    estimator : classifier, default=None
+        Any sklearn classifier with ``predict_proba`` or
+        ``decision_function``. ``None`` means
+        ``HistGradientBoostingClassifier(max_iter=100)``, which takes
+        non-linear shifts, missing values and pandas ``category`` columns;
+        other non-numeric columns are then an error (encode them, or pass an
+        estimator, e.g. a pipeline, that does).
+    cv : int, default=5
+        Number of stratified folds.
+    n_repeats : int, default=5
+        Permutations of each feature per fold.
+    feature_names : list of str, default=None
+        Names of the features (default: the DataFrame's columns, or
+        ``x0, x1, ...``).
+    random_state : int or None, default=None
+        Seeds the folds, the permutations and the default estimator.
+
+    Returns
+    -------
+    result : :class:`sklearn.utils.Bunch`
+        With ``auc`` (mean over the folds), ``auc_std``, ``fold_aucs``,
+        ``importances`` and ``importances_std`` (ndarray of shape
+        (n_features,), the mean and standard deviation over folds of the
+        AUC drop), ``feature_names``, and ``ranking`` (feature names by
+        decreasing importance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.diagnostics import domain_classifier_auc
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3))
+    >>> X[200:, 1] += 2.0  # the target rows are shifted along feature x1
+    >>> sample_domain = np.r_[np.ones(200), -np.ones(200)].astype(int)
+    >>> result = domain_classifier_auc(X, sample_domain=sample_domain, cv=3,
+    ...                                estimator=LogisticRegression(), random_state=0)
+    >>> bool(result.auc > 0.8), result.ranking[0]
+    (True, 'x1')
+    """
+    from sklearn.base import clone
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.utils import Bunch, check_random_state
+
+    who = "domain_classifier_auc"
+    if not isinstance(cv, numbers.Integral) or isinstance(cv, bool) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2, got {cv!r}.")
+    if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
+        raise ValueError(f"n_repeats must be an integer >= 1, got {n_repeats!r}.")
+    Xs, Xt = _split(X, y, sample_domain, who)
+    n_source, n_target = Xs.shape[0], Xt.shape[0]
+    if min(n_source, n_target) < cv:
+        raise ValueError(
+            f"{who}: each domain needs at least cv={cv} rows for stratified folds; "
+            f"got {n_source} source and {n_target} target rows."
+        )
+    frame = hasattr(Xs, "iloc")
+    if frame:
+        import pandas as pd  # only reached when X is a DataFrame
+
+        data = pd.concat([Xs, Xt], axis=0, ignore_index=True)
+    else:
+        data = np.concatenate([Xs, Xt])
+    names = _feature_names(X, feature_names, data.shape[1])
+    rng = check_random_state(random_state)
+    if estimator is None:
+        if frame:
+            bad = [str(c) for c in data.columns
+                   if not (data[c].dtype.kind in "iufb" or str(data[c].dtype) == "category")]
+        else:
+            bad = [] if data.dtype.kind in "iufb" else ["(the array has dtype %s)" % data.dtype]
+        if bad:
+            raise ValueError(
+                f"{who}: the default estimator (HistGradientBoostingClassifier) needs numeric "
+                f"or pandas 'category' columns; not so: {bad}. Encode them, or pass an "
+                "estimator (e.g. a pipeline with an encoder) that takes them."
+            )
+        estimator = HistGradientBoostingClassifier(max_iter=100, random_state=rng.randint(2**31 - 1))
+    domain = np.r_[np.zeros(n_source, dtype=int), np.ones(n_target, dtype=int)]
+    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+    take = (lambda rows: data.iloc[rows]) if frame else (lambda rows: data[rows])
+    aucs, importances = [], []
+    for train, test in folds.split(np.zeros(len(domain)), domain):
+        model = clone(estimator).fit(take(train), domain[train])
+        if hasattr(model, "predict_proba"):
+            scores = model.predict_proba(take(test))[:, 1]
+        else:
+            scores = model.decision_function(take(test))
+        aucs.append(roc_auc_score(domain[test], scores))
+        result = permutation_importance(
+            model, take(test), domain[test], scoring="roc_auc", n_repeats=n_repeats,
+            random_state=rng.randint(2**31 - 1),
+        )
+        importances.append(result.importances_mean)
+    importances = np.asarray(importances)
+    mean_importance = importances.mean(axis=0)
+    order = np.argsort(-mean_importance, kind="stable")
+    return Bunch(
+        auc=float(np.mean(aucs)),
+        auc_std=float(np.std(aucs)),
+        fold_aucs=np.asarray(aucs),
+        importances=mean_importance,
+        importances_std=importances.std(axis=0),
+        feature_names=names,
+        ranking=[names[j] for j in order],
+    )
+
+
+def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10,
+                 categorical="auto", eps=1e-4):
+    """One table of the drift of every feature from source to target, most shifted first.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Source and target rows, stacked.
+    y : array-like of shape (n_samples,), default=None
+        Labels, ``-1`` (or ``NaN``) on target rows; only used to find them
+        when ``sample_domain`` is not given.
+    sample_domain : array-like of int of shape (n_samples,), default=None
+        Domain of each row: positive for source, negative for target.
+    feature_names : list of str, default=None
+        Names of the features (default: the DataFrame's columns, or
+        ``x0, x1, ...``).
+    n_bins : int, default=10
+        Quantile bins of the PSI, see :func:`population_stability_index`.
+    categorical : {"auto", True, False}, default="auto"
+        How non-numeric columns are handled, see
+        :func:`population_stability_index`.
+    eps : float, default=1e-4
+        Floor of a bin's share in the PSI.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per feature (the index, named ``"feature"``), sorted by
+        decreasing PSI, with columns ``psi``, ``band`` (``"stable"`` below
+        0.1, ``"moderate"`` below 0.25, ``"significant"`` from 0.25),
+        ``ks_statistic`` and ``ks_pvalue`` (:func:`ks_drift`),
+        ``source_mean`` and ``target_mean`` (of the non-missing values;
+        ``NaN`` for categorical features), ``source_missing`` and
+        ``target_missing`` (shares of missing values) and ``kind``
+        (``"numeric"`` or ``"categorical"``).
+
+    Raises
+    ------
+    ImportError
+        If pandas is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import stack_domains
+    >>> from sktransfer.diagnostics import drift_report
+    >>> rng = np.random.default_rng(0)
+    >>> Xs, Xt = rng.normal(size=(500, 3)), rng.normal(size=(500, 3)) + [0.0, 1.0, 0.0]
+    >>> report = drift_report(*stack_domains(Xs, np.zeros(500, dtype=int), Xt))
+    >>> report.index[0], report["band"].iloc[0]
+    ('x1', 'significant')
+    """
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a test dependency
+        raise ImportError(
+            "drift_report returns a pandas DataFrame and needs pandas: pip install pandas "
+            "(or sktransfer[data])."
+        ) from None
+    _check_psi_params(n_bins, eps)
+    Xs, Xt = _split(X, y, sample_domain, "drift_report")
+    s_cols, t_cols, _, _, dtypes = _paired_columns(Xs, Xt)
+    names = _feature_names(X, feature_names, len(s_cols))
+    rows = []
+    for s, t, name, dtype in zip(s_cols, t_cols, names, dtypes):
+        kind, s, t = _column_kind(s, t, dtype, categorical, name)
+        if kind == "numeric":
+            psi = _numeric_psi(s, t, n_bins, eps)
+            s_missing, t_missing = np.isnan(s), np.isnan(t)
+            s_values, t_values = s[~s_missing], t[~t_missing]
+            if s_values.size and t_values.size:
+                result = stats.ks_2samp(s_values, t_values)
+                ks, pvalue = float(result.statistic), float(result.pvalue)
+            else:
+                ks = pvalue = np.nan
+            s_mean = float(s_values.mean()) if s_values.size else np.nan
+            t_mean = float(t_values.mean()) if t_values.size else np.nan
+        else:
+            psi = _categorical_psi(s, t, eps)
+            s_missing = np.array([_category_key(v) is _MISSING for v in s])
+            t_missing = np.array([_category_key(v) is _MISSING for v in t])
+            ks = pvalue = s_mean = t_mean = np.nan
+        rows.append({
+            "feature": name,
+            "psi": psi,
+            "band": _psi_band(psi),
+            "ks_statistic": ks,
+            "ks_pvalue": pvalue,
+            "source_mean": s_mean,
+            "target_mean": t_mean,
+            "source_missing": float(s_missing.mean()),
+            "target_missing": float(t_missing.mean()),
+            "kind": kind,
+        })
+    report = pd.DataFrame(rows).set_index("feature")
+    return report.sort_values("psi", ascending=False, kind="stable")
+
+
+def plot_drift(report, top=10, *, ax=None):
+    """Bar chart of the PSI of the most shifted features, coloured by band.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        The output of :func:`drift_report` (a ``psi`` column, features as
+        the index).
+    top : int, default=10
+        Number of features shown, those of highest PSI.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - matplotlib is a test dependency
+        raise ImportError(
+            "plot_drift needs matplotlib: pip install matplotlib (or sktransfer[plot])."
+        ) from None
+    if not hasattr(report, "columns") or "psi" not in report.columns:
+        raise ValueError("report must be the DataFrame of drift_report, with a 'psi' column.")
+    if not isinstance(top, numbers.Integral) or isinstance(top, bool) or top < 1:
+        raise ValueError(f"top must be an integer >= 1, got {top!r}.")
+    shown = report.sort_values("psi", ascending=False, kind="stable").head(top).iloc[::-1]
+    colours = {"stable": "tab:green", "moderate": "tab:orange", "significant": "tab:red"}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.4 * len(shown) + 1.2))
+    psi = shown["psi"].to_numpy(dtype=float)
+    ax.barh([str(i) for i in shown.index], psi,
+            color=[colours.get(_psi_band(v), "tab:gray") for v in psi])
+    for bound, _ in PSI_BANDS[:-1]:
+        ax.axvline(bound, color="k", linestyle=":", linewidth=1)
+    ax.set_xlabel("population stability index (source -> target)")
+    ax.set_title(f"Most shifted features (top {len(shown)})")
+    return ax
