@@ -25,6 +25,7 @@ error.
 """
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -32,6 +33,8 @@ from scipy import stats
 from ._domain import unstack_domains
 
 __all__ = [
+    "TargetScoreEstimate",
+    "estimate_target_score",
     "PSI_BANDS",
     "population_stability_index",
     "ks_drift",
@@ -597,3 +600,135 @@ def plot_drift(report, top=10, *, ax=None):
     ax.set_xlabel("population stability index (source -> target)")
     ax.set_title(f"Most shifted features (top {len(shown)})")
     return ax
+
+
+class TargetScoreEstimate(NamedTuple):
+    """Result of :func:`estimate_target_score`.
+
+    Attributes
+    ----------
+    score : float
+        Importance-weighted score of the labelled source rows: the estimate of
+        the score on the target domain.
+    source_score : float
+        The same score without weights (the naive estimate).
+    effective_sample_size : float
+        ``sum(w)^2 / sum(w^2)`` of the weights of the scored rows: how many
+        equally weighted rows the estimate is worth.
+    """
+
+    score: float
+    source_score: float
+    effective_sample_size: float
+
+
+_TARGET_SCORINGS = ("roc_auc", "gini", "accuracy", "neg_log_loss")
+
+
+def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None, scoring="roc_auc"):
+    """Estimate a fitted model's score on the target domain without target labels.
+
+    Under covariate shift, the score on the target is the score on the source
+    reweighted by the density ratio ``p_target(x) / p_source(x)``
+    (importance-weighted validation, Sugiyama et al. 2007). This function
+    fits ``weighting`` on the stacked rows and applies the weights to the
+    labelled source rows; those rows must not have been used to fit
+    ``estimator`` (hold them out), or the estimate is optimistic.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        The model to evaluate. If its prediction methods take
+        ``sample_domain`` (a DA pipeline), the source rows are predicted as
+        source rows.
+    X : array-like of shape (n_samples, n_features)
+        Held-out labelled source rows and target rows, stacked.
+    y : array-like of shape (n_samples,)
+        Labels, masked (``-1``) on target rows; target labels, if present, are
+        not used (mark the rows with ``sample_domain``).
+    sample_domain : array-like of int of shape (n_samples,), default=None
+        Domain of each row; by default read from the masked labels.
+    weighting : reweighter, default=None
+        An object with ``fit_weights(X, y, sample_domain)``; None uses
+        :class:`~sktransfer.reweighting.DomainClassifierWeighting`.
+    scoring : {"roc_auc", "gini", "accuracy", "neg_log_loss"}, default="roc_auc"
+
+    Returns
+    -------
+    estimate : TargetScoreEstimate
+        ``(score, source_score, effective_sample_size)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import stack_domains
+    >>> from sktransfer.diagnostics import estimate_target_score
+    >>> rng = np.random.default_rng(0)
+    >>> Xs, Xt = rng.normal(size=(400, 2)), rng.normal(1.0, 1.0, size=(300, 2))
+    >>> ys = (Xs[:, 0] + rng.normal(size=400) > 0).astype(int)
+    >>> model = LogisticRegression().fit(Xs[:200], ys[:200])
+    >>> X, y, _ = stack_domains(Xs[200:], ys[200:], Xt)
+    >>> result = estimate_target_score(model, X, y)
+    >>> 0.5 < result.score < 1 and result.effective_sample_size < 200
+    True
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    from ._domain import derive_sample_domain, num_rows, unlabeled_mask
+    from .reweighting import DomainClassifierWeighting
+
+    if scoring not in _TARGET_SCORINGS:
+        raise ValueError(f"scoring must be one of {_TARGET_SCORINGS}, got {scoring!r}.")
+    n_samples = num_rows(X)
+    sample_domain = derive_sample_domain(y, sample_domain, n_samples=n_samples, task="classification")
+    y = np.asarray(y)
+    scored = (sample_domain > 0) & ~unlabeled_mask(y, "classification")
+    if not scored.any():
+        raise ValueError("estimate_target_score needs labelled source rows to reweight.")
+    if not np.any(sample_domain < 0):
+        raise ValueError("estimate_target_score needs target rows (masked labels or negative sample_domain).")
+    weighting = DomainClassifierWeighting() if weighting is None else clone(weighting)
+    weights = np.asarray(weighting.fit_weights(X, y, sample_domain), dtype=float)[scored]
+    rows = np.flatnonzero(scored)
+    X_rows = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+    y_rows = y[rows]
+
+    def respond(method):
+        function = getattr(estimator, method)
+        try:
+            import inspect
+
+            takes_domain = "sample_domain" in inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            takes_domain = False
+        if takes_domain:
+            return function(X_rows, sample_domain=sample_domain[rows])
+        return function(X_rows)
+
+    if scoring in ("roc_auc", "gini"):
+        proba = respond("predict_proba")
+        positive = proba[:, -1] if proba.shape[1] == 2 else None
+        if positive is None:
+            raise ValueError("roc_auc and gini estimates need a binary classifier.")
+
+        def metric(w):
+            auc = roc_auc_score(y_rows, positive, sample_weight=w)
+            return 2 * auc - 1 if scoring == "gini" else auc
+    elif scoring == "accuracy":
+        predicted = respond("predict")
+
+        def metric(w):
+            return accuracy_score(y_rows, predicted, sample_weight=w)
+    else:
+        proba = respond("predict_proba")
+
+        def metric(w):
+            return -log_loss(y_rows, proba, sample_weight=w, labels=estimator.classes_)
+
+    return TargetScoreEstimate(
+        score=float(metric(weights)),
+        source_score=float(metric(None)),
+        effective_sample_size=float(weights.sum() ** 2 / np.sum(weights**2)),
+    )
