@@ -22,6 +22,7 @@ from ._domain import stack_domains
 from .alignment import CORAL, DomainStandardScaler
 from .datasets._synthetic import DIGITS_SHIFTS, MAX_DIGITS_SEVERITY, make_shifted_digits
 from .pipeline import make_da_pipeline
+from ._cli_diagnose import add_parser as add_diagnose_parser
 
 __all__ = ["main"]
 
@@ -266,6 +267,7 @@ def _build_parser():
     demo.add_argument("--random-state", type=_seed, default=0,
                       help="seed of the source/target split (default: %(default)s)")
     demo.set_defaults(run=_run_demo)
+    add_diagnose_parser(commands)
     return parser
 
 

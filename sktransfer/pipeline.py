@@ -191,11 +191,12 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
                     f"weighting.fit_weights returned shape {weights.shape}; expected ({n_samples},)."
                 )
             weights = weights[rows]
-            if "sample_weight" in params:
-                weights = weights * np.asarray(params["sample_weight"], dtype=float)
+            weight_key = _sample_weight_key(self._resolve_estimator())
+            if weight_key in params:
+                weights = weights * np.asarray(params[weight_key], dtype=float)
             if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
                 raise ValueError("weighting produced negative, non-finite or all-zero weights.")
-            params["sample_weight"] = weights
+            params[weight_key] = weights
             self.weights_ = weights
             self.effective_sample_size_ = float(weights.sum() ** 2 / np.sum(weights**2))
             if self.effective_sample_size_ < _MIN_EFFECTIVE_FRACTION * len(weights):
@@ -307,6 +308,14 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         return MetadataRouter(owner=self).add_self_request(self).add(
             estimator=self._resolve_estimator(), method_mapping=mapping
         )
+
+
+def _sample_weight_key(estimator):
+    """Where ``sample_weight`` goes in ``estimator.fit``: a sklearn Pipeline
+    (without metadata routing) takes it as ``<last step>__sample_weight``."""
+    if isinstance(estimator, Pipeline) and not _routing_enabled():
+        return f"{estimator.steps[-1][0]}__sample_weight"
+    return "sample_weight"
 
 
 def _is_per_row(value, n_samples):

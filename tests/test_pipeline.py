@@ -204,6 +204,17 @@ def test_degenerate_weights_warn_and_bad_weights_fail(data):
     assert even.effective_sample_size_ == pytest.approx(120 * 1.25**2 / 2.125)
 
 
+def test_weights_reach_the_last_step_of_an_inner_pipeline(data):
+    from sklearn.pipeline import make_pipeline
+
+    X, y, _, _ = data
+    inner = make_pipeline(StandardScaler(), RecordingClassifier())
+    fitted = LabeledOnly(inner, weighting=HalfWeights()).fit(X, y)
+    np.testing.assert_array_equal(
+        fitted.estimator_[-1].fit_weight_, np.where(np.arange(120) % 2 == 0, 0.5, 2.0)
+    )
+
+
 def test_weighting_step_elsewhere_is_an_error():
     with pytest.raises(ValueError, match="must come just before the final estimator"):
         make_da_pipeline(HalfWeights(), CORAL(), LogisticRegression())
