@@ -190,26 +190,30 @@ def run_tasks(tasks, methods, *, verbose=True):
     return results
 
 
-def _pct(value):
-    return "error" if value is None else f"{100 * value:.1f}"
+def _pct(value, decimals=1):
+    return "error" if value is None else f"{100 * value:.{decimals}f}"
 
 
-def accuracy_table(results, *, best=True):
+def accuracy_table(results, *, best=True, decimals=1):
     """Markdown table: one row per task, one column per method, then the mean
-    target accuracy (%) and the total fit time (s). The best mean is bold."""
+    target accuracy (%) and the total fit time (s). The best mean is bold.
+
+    Task cells get ``decimals`` decimals, the mean at least two."""
     header = "| task | " + " | ".join(results.methods) + " |"
     rule = "|---|" + "---:|" * len(results.methods)
     lines = [header, rule]
     for task in results.tasks:
-        cells = [_pct(results.accuracy.get((task, m))) for m in results.methods]
+        cells = [_pct(results.accuracy.get((task, m)), decimals) for m in results.methods]
         lines.append(f"| {task} | " + " | ".join(cells) + " |")
     means = [results.mean_accuracy(m) for m in results.methods]
     top = max((v for v in means if v is not None), default=None)
     cells = []
+    mean_decimals = max(decimals, 2)
     for value in means:
-        # two decimals on the mean: ties at one decimal are common between close methods
-        cell = "error" if value is None else f"{100 * value:.2f}"
-        if best and value is not None and top is not None and round(100 * value, 2) == round(100 * top, 2):
+        # at least two decimals on the mean: ties at one decimal are common between close methods
+        cell = "error" if value is None else f"{100 * value:.{mean_decimals}f}"
+        if (best and value is not None and top is not None
+                and round(100 * value, mean_decimals) == round(100 * top, mean_decimals)):
             cell = f"**{cell}**"
         cells.append(cell)
     lines.append("| **mean** | " + " | ".join(cells) + " |")

@@ -727,8 +727,20 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         def metric(w):
             return -log_loss(y_rows, proba, sample_weight=w, labels=estimator.classes_)
 
+    effective_sample_size = float(weights.sum() ** 2 / np.sum(weights**2))
+    if effective_sample_size < 0.1 * len(weights):
+        import warnings
+
+        from .pipeline import DegenerateWeightsWarning
+
+        warnings.warn(
+            f"The estimate rests on an effective sample size of {effective_sample_size:.1f} of "
+            f"{len(weights)} source rows: the domains barely overlap and the estimate is unreliable.",
+            DegenerateWeightsWarning,
+            stacklevel=2,
+        )
     return TargetScoreEstimate(
         score=float(metric(weights)),
         source_score=float(metric(None)),
-        effective_sample_size=float(weights.sum() ** 2 / np.sum(weights**2)),
+        effective_sample_size=effective_sample_size,
     )

@@ -1,0 +1,31 @@
+"""Smoke run of benchmarks/bench_credit.py --quick (skipped without the credit data)."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks" / "bench_credit.py"
+DATA = Path(os.environ.get("SKTRANSFER_DATA_HOME") or REPO.parent / "shared" / "data")
+
+
+@pytest.mark.skipif(
+    not (DATA / "taiwan_default_credit_card" / "UCI_Credit_Card.csv").exists()
+    or not (DATA / "german_credit" / "german.tsv.gz").exists(),
+    reason=f"credit data not found under {DATA}",
+)
+def test_bench_credit_quick(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_credit", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--quick", "--data-home", str(DATA), "--results-dir", str(tmp_path)]) == 0
+    report = (tmp_path / "credit_quick.md").read_text(encoding="utf-8")
+    assert "## (a) No target labels" in report
+    assert "### LogReg, n = 300" in report
+    assert "naive estimate, mean absolute error" in report
+    for claim in ("parameter transfer beats both source-only and target-only at n=300 on average",
+                  "default importance weighting never loses more than 0.005"):
+        assert claim in report
+    assert "## Errors" not in report, report[report.find("## Errors"):]
