@@ -93,7 +93,7 @@ def test_landmarks_are_used_above_the_threshold_and_stay_close_to_exact():
     Xt = centres[yt] + rng.normal(size=(n, 4)) + [2.0, -1.0, 0.0, 0.5]
     X, y, _ = stack_domains(Xs, ys, Xt)
     tca = TransferComponentAnalysis(n_components=5, kernel="rbf", random_state=0).fit(X, y)
-    assert tca.landmarks_.shape == (1000, 4)  # 6000 rows > 5000: landmarks
+    assert tca.landmarks_.shape == (1000, 4)  # 6000 rows > 2000: landmarks
     scores = {}
     for name, n_landmarks in [("landmarks", 300), ("exact", "auto")]:
         rows = rng.choice(2 * n, 2000, replace=False) if name == "exact" else slice(None)

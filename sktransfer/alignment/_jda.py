@@ -8,7 +8,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 
-from ._tca import BaseMMDProjection, domain_gap_vector, mmd_projection
+from ._tca import BaseMMDProjection, domain_gap_vector, feature_scatter, mmd_projection
 from .._domain import unlabeled_mask
 
 
@@ -103,6 +103,7 @@ class JointDistributionAdaptation(BaseMMDProjection):
         )
 
         features = self._fit_features(X, source, target)
+        scatter = feature_scatter(features)  # the same in every round
         marginal = domain_gap_vector(source, target)
         n_classes = len(self.classes_)
         source_rows = np.flatnonzero(labelled_source)
@@ -122,7 +123,7 @@ class JointDistributionAdaptation(BaseMMDProjection):
                     weights.append(1.0)
             self.components_ = mmd_projection(
                 features, np.column_stack(groups), np.array(weights), self.mu,
-                self.n_components, self.normalize_mmd,
+                self.n_components, self.normalize_mmd, scatter=scatter,
             )
             projected = features @ self.components_.astype(features.dtype, copy=False)
             classifier = clone(estimator).fit(projected[source_rows], y_codes)

@@ -10,11 +10,18 @@ from .._kernels import check_kernel, choose_landmarks, kernel_matrix, median_heu
 from .._linalg import masked_covariances
 from ..base import BaseAdapter
 
-_EXACT_MAX_SAMPLES = 5000  # above this, n_landmarks="auto" uses landmarks
+_EXACT_MAX_SAMPLES = 2000  # above this, n_landmarks="auto" uses landmarks
 _AUTO_LANDMARKS = 1000
 
 
-def mmd_projection(features, groups, weights, mu, n_components, normalize_mmd):
+def feature_scatter(features):
+    """``features^T H features``: the scatter matrix (n - 1 times the covariance)."""
+    n_samples = features.shape[0]
+    _, (cov,) = masked_covariances(features, [np.ones(n_samples, dtype=bool)])
+    return cov * max(n_samples - 1, 1)
+
+
+def mmd_projection(features, groups, weights, mu, n_components, normalize_mmd, scatter=None):
     """The projection of MMD-based alignment (TCA, JDA), in primal form.
 
     Finds the ``n_components`` directions ``W`` that maximise the variance of
@@ -40,15 +47,18 @@ def mmd_projection(features, groups, weights, mu, n_components, normalize_mmd):
     normalize_mmd : bool
         Divide the MMD matrix ``sum_k w_k e_k e_k^T`` by its Frobenius norm,
         as the JDA reference code does.
+    scatter : ndarray of shape (n_features, n_features), default=None
+        :func:`feature_scatter` of ``features``, when the caller already has
+        it (JDA solves several problems on the same features).
 
     Returns
     -------
     components : ndarray of shape (n_features, n_components)
         Unit-norm columns, by decreasing eigenvalue.
     """
-    n_samples, n_features = features.shape
-    _, (cov,) = masked_covariances(features, [np.ones(n_samples, dtype=bool)])
-    scatter = cov * max(n_samples - 1, 1)
+    n_features = features.shape[1]
+    if scatter is None:
+        scatter = feature_scatter(features)
     mean_gaps = (features.T @ groups.astype(features.dtype)).astype(np.float64)  # u_k per column
     mmd = (mean_gaps * weights) @ mean_gaps.T
     if normalize_mmd:
@@ -162,7 +172,7 @@ class TransferComponentAnalysis(BaseMMDProjection):
         Constant term of the ``"poly"`` kernel.
     n_landmarks : "auto" or int, default="auto"
         For non-linear kernels, the number of rows whose kernel values span
-        the solution. ``"auto"``: every row (the exact TCA) up to 5000 rows,
+        the solution. ``"auto"``: every row (the exact TCA) up to 2000 rows,
         1000 random rows (from both domains) above that, so that time and
         memory stay linear in the number of rows.
     normalize_mmd : bool, default=True
