@@ -22,6 +22,21 @@ class DomainAwareMixin:
     __metadata_request__fit = {"sample_domain": True}
     _sktransfer_domain_aware = True
 
+    def _validate_fit(self, X, y, sample_domain):
+        """Validated ``X``, the domain id of each row, and the source and target masks.
+
+        With no target rows (the documented fallback of
+        :func:`~sktransfer.fit_domains`, which warns) the target mask is the
+        source mask: the source is its own target.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sample_domain = fit_domains(
+            y, sample_domain, n_samples=X.shape[0], estimator=type(self).__name__
+        )
+        source = sample_domain > 0
+        target = sample_domain < 0
+        return X, sample_domain, source, target if target.any() else source
+
 
 class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
     """Base class of the alignment transformers.
@@ -39,20 +54,6 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
     """
 
     __metadata_request__transform = {"sample_domain": True}
-
-    def _validate_fit(self, X, y, sample_domain):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sample_domain = fit_domains(
-            y, sample_domain, n_samples=X.shape[0], estimator=type(self).__name__
-        )
-        return X, sample_domain
-
-    def _fit_masks(self, X, y, sample_domain):
-        source = sample_domain > 0
-        target = sample_domain < 0
-        # the documented fallback of fit_domains: with no target rows, the
-        # source is its own target
-        self._fit(X, y, source, target if target.any() else source)
 
     def fit(self, X, y=None, sample_domain=None):
         """Learn the adaptation from source and target rows.
@@ -72,8 +73,8 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted adapter.
         """
-        X, sample_domain = self._validate_fit(X, y, sample_domain)
-        self._fit_masks(X, y, sample_domain)
+        X, _, source, target = self._validate_fit(X, y, sample_domain)
+        self._fit(X, y, source, target)
         return self
 
     def fit_transform(self, X, y=None, sample_domain=None):
@@ -97,8 +98,8 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_features_out)
             The mapped rows, in the order of ``X``.
         """
-        X, sample_domain = self._validate_fit(X, y, sample_domain)
-        self._fit_masks(X, y, sample_domain)
+        X, sample_domain, source, target = self._validate_fit(X, y, sample_domain)
+        self._fit(X, y, source, target)
         return self._transform(X, sample_domain)
 
     def transform(self, X, sample_domain=None):
@@ -161,14 +162,7 @@ class BaseReweighter(DomainAwareMixin, BaseEstimator):
         self : object
             The fitted reweighter, with ``weights_``.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sample_domain = fit_domains(
-            y, sample_domain, n_samples=X.shape[0], estimator=type(self).__name__
-        )
-        source = sample_domain > 0
-        target = sample_domain < 0
-        if not target.any():  # the fallback of fit_domains: source is its own target
-            target = source
+        X, _, source, target = self._validate_fit(X, y, sample_domain)
         source_weights = np.asarray(self._fit_weights(X, source, target), dtype=np.float64)
         if source_weights.shape != (int(source.sum()),) or not np.all(np.isfinite(source_weights)):
             raise RuntimeError(f"{type(self).__name__} produced invalid weights.")
