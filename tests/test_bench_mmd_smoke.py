@@ -1,37 +1,17 @@
 """Smoke run of the MMD benchmark script (TCA, JDA, SA, KMM), as CI runs it."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-SCRIPT = REPO / "benchmarks" / "bench_mmd.py"
+from conftest import REPO, SHARED_DATA
 
 
 @pytest.mark.skipif(
     not (SHARED_DATA / "office_caltech10_surf").is_dir(),
     reason=f"benchmark data folder {SHARED_DATA} is absent",
 )
-def test_bench_mmd_quick_writes_a_report(tmp_path):
-    env = dict(os.environ, SKTRANSFER_DATA_HOME=str(SHARED_DATA))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    proc = subprocess.run(
-        # one BLAS thread (also the script's default): fast and steady on a busy runner
-        [sys.executable, str(SCRIPT), "--quick", "--blas-threads", "1", "--results-dir", str(tmp_path)],
-        cwd=tmp_path,  # the script must not depend on the working directory
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+def test_bench_mmd_quick_writes_a_report(tmp_path, run_quick_benchmark):
+    proc = run_quick_benchmark("bench_mmd.py")
     report = tmp_path / "mmd_quick.md"
     assert report.is_file()
-    assert not list(tmp_path.glob("*.tmp"))
     text = report.read_text()
     # what was written is what was printed
     assert text.strip() in proc.stdout
