@@ -73,10 +73,7 @@ class DomainClassifierWeighting(BaseReweighter):
     def _check_params(self):
         if self.calibration not in (None, "sigmoid", "isotonic"):
             raise ValueError(f"calibration must be None, 'sigmoid' or 'isotonic', got {self.calibration!r}.")
-        if not isinstance(self.cv, Integral) or self.cv < 2:
-            raise ValueError(f"cv must be an integer of at least 2, got {self.cv!r}.")
-        if self.max_weight is not None and (not isinstance(self.max_weight, Real) or not self.max_weight > 1):
-            raise ValueError(f"max_weight must be a number above 1 or None, got {self.max_weight!r}.")
+        check_cv_and_max_weight(self.cv, self.max_weight)
 
     def _fit_weights(self, X, source, target):
         self._check_params()
@@ -100,6 +97,15 @@ class DomainClassifierWeighting(BaseReweighter):
         proba = np.clip(proba[is_target == 0], _PROBA_FLOOR, 1 - _PROBA_FLOOR)
         weights = proba / (1 - proba) * (is_target == 0).sum() / is_target.sum()
         return clip_weights(weights, self.max_weight)
+
+
+def check_cv_and_max_weight(cv, max_weight):
+    """The checks of the ``cv`` and ``max_weight`` parameters the density-ratio
+    weightings share."""
+    if not isinstance(cv, Integral) or cv < 2:
+        raise ValueError(f"cv must be an integer of at least 2, got {cv!r}.")
+    if max_weight is not None and (not isinstance(max_weight, Real) or not max_weight > 1):
+        raise ValueError(f"max_weight must be a number above 1 or None, got {max_weight!r}.")
 
 
 def clip_weights(weights, max_weight):

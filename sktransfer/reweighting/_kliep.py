@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from .._kernels import median_heuristic_gamma
 from ..base import BaseReweighter
+from ._domain_classifier import check_cv_and_max_weight, clip_weights
 
 _GAMMA_FACTORS = (0.1, 0.3, 1.0, 3.0, 10.0)  # grid around the median heuristic
 
@@ -117,14 +118,9 @@ class KLIEP(BaseReweighter):
             value = getattr(self, name)
             if not isinstance(value, Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not isinstance(self.cv, Integral) or self.cv < 2:
-            raise ValueError(f"cv must be an integer of at least 2, got {self.cv!r}.")
-        if self.max_weight is not None and (not isinstance(self.max_weight, Real) or not self.max_weight > 1):
-            raise ValueError(f"max_weight must be a number above 1 or None, got {self.max_weight!r}.")
+        check_cv_and_max_weight(self.cv, self.max_weight)
 
     def _fit_weights(self, X, source, target):
-        from ._domain_classifier import clip_weights
-
         self._check_params()
         rng = check_random_state(self.random_state)
         X_source, X_target = X[source].astype(np.float64), X[target].astype(np.float64)
