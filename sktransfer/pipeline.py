@@ -127,6 +127,15 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         """The weighting to use: a subclass may give a default for None."""
         return self.weighting
 
+    def _adjust_weights(self, X, y, weights, fit_params, weight_key):
+        """The importance weights of the labelled rows ``X, y`` as they reach the fit.
+
+        A subclass may temper them here (``fit_params`` are the estimator's fit
+        parameters for those rows; any user weights under ``weight_key`` are
+        multiplied in afterwards). Here they are used as the weighting gave them.
+        """
+        return weights
+
     def fit(self, X, y, sample_domain=None, **fit_params):
         """Fit a clone of ``estimator`` on the labelled rows of ``X``.
 
@@ -191,11 +200,12 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
                     f"weighting.fit_weights returned shape {weights.shape}; expected ({n_samples},)."
                 )
             weights = weights[rows]
-            weight_key = _sample_weight_key(self._resolve_estimator())
-            if weight_key in params:
-                weights = weights * np.asarray(params[weight_key], dtype=float)
             if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
                 raise ValueError("weighting produced negative, non-finite or all-zero weights.")
+            weight_key = _sample_weight_key(self._resolve_estimator())
+            weights = self._adjust_weights(_take_rows(X, rows), _take_rows(y, rows), weights, params, weight_key)
+            if weight_key in params:
+                weights = weights * np.asarray(params[weight_key], dtype=float)
             params[weight_key] = weights
             self.weights_ = weights
             self.effective_sample_size_ = float(weights.sum() ** 2 / np.sum(weights**2))

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktransfer import DomainWarning, make_da_pipeline, stack_domains
 from sktransfer.parameter import RegularizedTransferClassifier, RegularizedTransferRegressor
+from sktransfer.parameter._regularized import LAM_GRID
 
 
 def _linear_shift(seed=0, n_source=400, n_target=60, n_test=0, n_features=5, delta=0.4,
@@ -156,19 +157,21 @@ def test_zero_lambda_gives_the_target_only_model():
 # -- it transfers ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("lam", [10.0, "auto"])
 @pytest.mark.parametrize("n_target", [50, 300])
-def test_classifier_beats_source_only_and_target_only(n_target):
+def test_classifier_beats_source_only_and_target_only(n_target, lam):
     """Mean target AUC over these 6 seeds (lam=10): n=50 0.920 vs source-only
-    0.912 / target-only 0.846; n=300 0.939 vs 0.910 / 0.936. (Over 12 seeds
-    with 2000 source rows: n=50 0.927 vs 0.917 / 0.860, n=300 0.945 vs 0.915
-    / 0.942.) The margins asserted are about half of the measured ones."""
+    0.912 / target-only 0.846; n=300 0.939 vs 0.910 / 0.936; with lam="auto"
+    0.918 and 0.939. (Over 12 seeds with 2000 source rows, lam=10: n=50 0.927
+    vs 0.917 / 0.860, n=300 0.945 vs 0.915 / 0.942.) The margins asserted are
+    about half of the measured ones."""
     transfer, source_only, target_only = [], [], []
     for seed in range(6):
         Xs, ys, Xt, yt, Xe, ye = _linear_shift(
             seed, n_source=1000, n_target=n_target, n_test=2000, n_features=20, kind="cls"
         )
         X, y, sd = _stacked(Xs, ys, Xt, yt)
-        clf = RegularizedTransferClassifier(lam=10.0).fit(X, y, sample_domain=sd)
+        clf = RegularizedTransferClassifier(lam=lam).fit(X, y, sample_domain=sd)
         transfer.append(roc_auc_score(ye, clf.predict_proba(Xe)[:, 1]))
         source_only.append(roc_auc_score(ye, LogisticRegression().fit(Xs, ys).predict_proba(Xe)[:, 1]))
         target_only.append(roc_auc_score(ye, LogisticRegression().fit(Xt, yt).predict_proba(Xe)[:, 1]))
@@ -177,23 +180,57 @@ def test_classifier_beats_source_only_and_target_only(n_target):
     assert np.mean(transfer) > np.mean(target_only) + margin[1]
 
 
+@pytest.mark.parametrize("lam", [100.0, "auto"])
 @pytest.mark.parametrize("n_target", [50, 300])
-def test_regressor_beats_source_only_and_target_only(n_target):
+def test_regressor_beats_source_only_and_target_only(n_target, lam):
     """Mean target MSE over these 6 seeds (noise variance 16, lam=100): n=50
     17.74 vs source-only 19.41 / target-only 25.52; n=300 17.33 vs 18.94 /
-    17.99."""
+    17.99; with lam="auto" 18.20 and 17.30."""
     transfer, source_only, target_only = [], [], []
     for seed in range(6):
         Xs, ys, Xt, yt, Xe, ye = _linear_shift(
             seed, n_source=1000, n_target=n_target, n_test=2000, n_features=20, delta=0.3, noise=4.0
         )
         X, y, sd = _stacked(Xs, ys, Xt, yt)
-        reg = RegularizedTransferRegressor(lam=100.0).fit(X, y, sample_domain=sd)
+        reg = RegularizedTransferRegressor(lam=lam).fit(X, y, sample_domain=sd)
         transfer.append(mean_squared_error(ye, reg.predict(Xe)))
         source_only.append(mean_squared_error(ye, Ridge().fit(Xs, ys).predict(Xe)))
         target_only.append(mean_squared_error(ye, Ridge().fit(Xt, yt).predict(Xe)))
     assert np.mean(transfer) < np.mean(source_only) - 0.3
     assert np.mean(transfer) < np.mean(target_only) - 0.1
+
+
+def test_auto_lam_follows_how_far_the_target_is_from_the_source():
+    """Same concept: the cross-validation trusts the source (lam >= 300 on each
+    of 4 seeds); a target concept far from the source one: it lets the target
+    rows decide (lam <= 3 on each seed)."""
+    for delta, check in [(0.0, lambda lam: lam >= 300), (2.0, lambda lam: lam <= 3)]:
+        for seed in range(4):
+            Xs, ys, Xt, yt, _, _ = _linear_shift(seed, n_source=1000, n_target=200, n_features=10, delta=delta)
+            X, y, sd = _stacked(Xs, ys, Xt, yt)
+            reg = RegularizedTransferRegressor().fit(X, y, sample_domain=sd)
+            assert check(reg.lam_), (delta, seed, reg.lam_)
+            assert set(reg.cv_scores_) == set(LAM_GRID)
+            assert reg.cv_scores_[reg.lam_] == max(reg.cv_scores_.values())
+
+
+def test_auto_lam_with_too_few_target_rows_keeps_the_source_coefficients():
+    Xs, ys, Xt, yt, _, _ = _linear_shift(0, n_target=6, kind="cls")
+    yt[:] = 0
+    yt[0] = 1  # one row of class 1: no stratified fold can hold it twice
+    X, y, sd = _stacked(Xs, ys, Xt, yt)
+    with pytest.warns(UserWarning, match="too few labelled target rows"):
+        clf = RegularizedTransferClassifier(intercept_lam=1.0).fit(X, y, sample_domain=sd)
+    assert clf.lam_ == np.inf and clf.cv_scores_ is None
+    np.testing.assert_array_equal(clf.coef_, clf.coef_source_)
+
+
+@pytest.mark.parametrize("make", [RegularizedTransferClassifier, RegularizedTransferRegressor])
+def test_bad_cv_is_named(make):
+    Xs, ys, Xt, yt, _, _ = _linear_shift(0, kind="cls" if make is RegularizedTransferClassifier else "reg")
+    X, y, sd = _stacked(Xs, ys, Xt, yt)
+    with pytest.raises(ValueError, match="cv must be an integer of at least 2"):
+        make(cv=1).fit(X, y, sample_domain=sd)
 
 
 # -- the domains -------------------------------------------------------------------

@@ -114,3 +114,95 @@ def test_meta_estimators_in_pipelines_and_grid_search():
     assert clf.weights_.shape == (400,)  # refitted on all labelled rows
     assert 1 < clf.effective_sample_size_ < 400
     np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+def _cubic_shift(seed):
+    """Shimodaira's toy: y = -x + x^3, source around 0.5, target around 0."""
+    rng = np.random.default_rng(seed)
+    xs, xt = rng.normal(0.5, 0.5, 300), rng.normal(0.0, 0.3, 300)
+    ys = -xs + xs**3 + rng.normal(0, 0.1, 300)
+    yt = -xt + xt**3 + rng.normal(0, 0.1, 300)
+    return xs, ys, xt, yt
+
+
+def test_auto_flattening_keeps_weights_that_remove_a_bias():
+    for seed in range(3):
+        xs, ys, xt, _ = _cubic_shift(seed)
+        X, y, _ = stack_domains(xs[:, None], ys, xt[:, None])
+        model = ImportanceWeightedRegressor(
+            LinearRegression(), weighting=KLIEP(random_state=0), random_state=0
+        ).fit(X, y)
+        # the line is misspecified: the weighted validation loss favours weighting
+        assert model.flattening_ >= 0.5, model.flattening_scores_
+        assert model.flattening_scores_[model.flattening_] < model.flattening_scores_[0.0]
+
+
+def test_auto_flattening_drops_weights_that_only_add_variance():
+    """A well-specified line under a strong shift: the weights remove no bias,
+    they only cost variance (few effective rows), so they are flattened."""
+    errors = {"auto": [], "full": []}
+    exponents = []
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        xs, xt = rng.normal(0.0, 1.0, 150), rng.normal(2.0, 0.5, 300)
+        ys = 2 * xs + rng.normal(0, 1.0, 150)
+        yt = 2 * xt + rng.normal(0, 1.0, 300)
+        X, y, _ = stack_domains(xs[:, None], ys, xt[:, None])
+        for name, flattening in [("auto", "auto"), ("full", 1.0)]:
+            model = ImportanceWeightedRegressor(
+                LinearRegression(), weighting=DomainClassifierWeighting(random_state=0),
+                flattening=flattening, random_state=0,
+            ).fit(X, y)
+            errors[name].append(np.mean((model.predict(xt[:, None]) - yt) ** 2))
+            if name == "auto":
+                exponents.append(model.flattening_)
+    assert np.median(exponents) <= 0.5, exponents
+    assert np.mean(errors["auto"]) < np.mean(errors["full"]), errors
+
+
+def test_fixed_flattening_is_applied_as_given():
+    xs, ys, xt, _ = _cubic_shift(0)
+    X, y, sd = stack_domains(xs[:, None], ys, xt[:, None])
+    weighting = KLIEP(random_state=0)
+    raw = weighting.fit_weights(X, y)[sd > 0]
+    plain = LinearRegression().fit(xs[:, None], ys)
+    none = ImportanceWeightedRegressor(LinearRegression(), weighting=weighting, flattening=0).fit(X, y)
+    np.testing.assert_allclose(none.weights_, 1.0)
+    np.testing.assert_allclose(none.estimator_.coef_, plain.coef_)
+    full = ImportanceWeightedRegressor(LinearRegression(), weighting=weighting, flattening=1.0).fit(X, y)
+    np.testing.assert_allclose(full.weights_, raw / raw.mean())
+    half = ImportanceWeightedRegressor(LinearRegression(), weighting=weighting, flattening=0.5).fit(X, y)
+    np.testing.assert_allclose(half.weights_, np.sqrt(raw) / np.sqrt(raw).mean())
+    assert full.flattening_scores_ is None and full.flattening_ == 1.0
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"flattening": 2.0}, "flattening must be 'auto' or a number in \\[0, 1\\]"),
+        ({"flattening": "iwcv"}, "flattening must be 'auto'"),
+        ({"flattening": True}, "flattening must be 'auto'"),
+        ({"cv": 1}, "cv must be an integer of at least 2"),
+    ],
+)
+def test_bad_flattening_parameters_are_named(params, message):
+    X, y, _, _ = _gaussian_shift()
+    y = np.where(y == -1, -1, (X[:, 0] > 0.5).astype(int))
+    with pytest.raises(ValueError, match=message):
+        ImportanceWeightedClassifier(**params).fit(X, y)
+
+
+def test_auto_flattening_with_user_sample_weight_and_inner_pipeline():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, sd, _ = _gaussian_shift()
+    y = np.where(y == -1, -1, (X[:, 0] > 0.5).astype(int))
+    user = np.where(np.arange(len(y)) % 2 == 0, 2.0, 1.0)
+    clf = ImportanceWeightedClassifier(
+        make_pipeline(StandardScaler(), LogisticRegression()), random_state=0
+    ).fit(X, y, logisticregression__sample_weight=user)
+    assert set(clf.flattening_scores_) == {0.0, 0.25, 0.5, 0.75, 1.0}
+    flattened = clf.weighting_.weights_[sd > 0] ** clf.flattening_
+    np.testing.assert_allclose(clf.weights_, flattened / flattened.mean() * user[sd > 0])

@@ -12,7 +12,10 @@ the penalty by lambda squared while documenting lambda). With
 ``w_source = 0`` the objective is that of sklearn's ``Ridge(alpha=lam)``
 (squared loss halved) and ``LogisticRegression(C=1 / lam)``, so ``lam`` reads
 like those parameters: a prior of fixed strength, which the target data
-overrules as it grows.
+overrules as it grows. ``lam="auto"`` (the default) chooses it by
+cross-validation on the labelled target rows, from a grid that ends with
+``np.inf`` (the source coefficients kept, only the intercept refitted), so that
+the data decide how far to trust the source model.
 """
 
 import warnings
@@ -24,6 +27,7 @@ from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -31,6 +35,10 @@ from ..base import DomainAwareMixin
 from ._fewshot import check_finite_labels, few_shot_rows, warn_no_target
 
 __all__ = ["RegularizedTransferClassifier", "RegularizedTransferRegressor"]
+
+# lam="auto" chooses from these: a decade in half-decade steps, up to keeping
+# the source coefficients
+LAM_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, np.inf)
 
 
 def _check_penalty(name, value):
@@ -110,9 +118,40 @@ class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
             raise ValueError(f"{who}: the source intercept_ has shape {intercept.shape}.")
         return coef.reshape(n_rows, n_features), np.broadcast_to(intercept.ravel(), (n_rows,)).copy()
 
+    def _choose_lam(self, y_target, fit, loss, stratify, who):
+        """The ``lam`` of LAM_GRID with the lowest cross-validated loss on the
+        labelled target rows (``fit(train, lam) -> model``, ``loss(model,
+        valid) -> float``); on a tie the larger one (closer to the source)."""
+        if not isinstance(self.cv, Integral) or isinstance(self.cv, bool) or self.cv < 2:
+            raise ValueError(f"{who}: cv must be an integer of at least 2, got {self.cv!r}.")
+        n_folds = min(self.cv, len(y_target))
+        if stratify:
+            n_folds = min(n_folds, int(np.unique(y_target, return_counts=True)[1].min()))
+        if n_folds < 2:
+            warnings.warn(
+                f"{who}: too few labelled target rows ({len(y_target)}, or a class with "
+                "one row) to choose lam by cross-validation; the source coefficients are "
+                "kept (lam=inf). Pass a number as lam to fit them.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self.cv_scores_ = None
+            return np.inf
+        splitter = StratifiedKFold(n_folds) if stratify else KFold(n_folds)
+        scores = dict.fromkeys(LAM_GRID, 0.0)
+        with warnings.catch_warnings():
+            # a weak penalty on a small separable fold need not converge; the
+            # refit with the chosen lam still warns
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for train, valid in splitter.split(np.zeros((len(y_target), 1)), y_target if stratify else None):
+                for lam in LAM_GRID:
+                    scores[lam] -= loss(fit(train, lam), valid) / n_folds
+        self.cv_scores_ = scores
+        return max(reversed(LAM_GRID), key=scores.get)
+
     def _fit_rows(self, X, y, sample_domain, sample_weight):
         who = type(self).__name__
-        lam = _check_penalty("lam", self.lam)
+        lam = self.lam if isinstance(self.lam, str) and self.lam == "auto" else _check_penalty("lam", self.lam)
         intercept_lam = _check_penalty("intercept_lam", self.intercept_lam)
         X = validate_data(self, X, dtype=np.float64)
         y, source, target = few_shot_rows(
@@ -164,10 +203,12 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
         ``None`` means ``LogisticRegression()`` fitted on the source rows. To
         keep a fitted one through ``clone`` (``GridSearchCV``,
         ``cross_val_score``), wrap it in :class:`sklearn.frozen.FrozenEstimator`.
-    lam : float, default=1.0
+    lam : "auto" or float, default="auto"
         Strength of the pull of the coefficients toward the source ones, in
         ``[0, inf]``. ``0`` fits the target rows alone (unpenalised),
-        ``np.inf`` keeps the source coefficients.
+        ``np.inf`` keeps the source coefficients. "auto" chooses it among
+        ``LAM_GRID`` (0.1 to 10 000 in half-decades, and ``np.inf``) by the
+        cross-validated log-loss on the labelled target rows.
     intercept_lam : float, default=0.0
         Strength of the pull of the intercepts toward the source ones. ``0``
         (default) leaves them free, so that the target's class balance is
@@ -179,6 +220,10 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
     tol : float, default=1e-6
         Tolerance on the projected gradient of the objective divided by the
         total target weight.
+    cv : int, default=5
+        Folds (stratified, not shuffled) of the cross-validation of
+        ``lam="auto"``; fewer when the rarest class has fewer labelled target
+        rows.
 
     Attributes
     ----------
@@ -197,6 +242,11 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
         Class labels (those of the source model).
     n_target_rows_ : int
         Number of labelled target rows fitted on.
+    lam_ : float
+        The ``lam`` used (the chosen one when ``lam="auto"``).
+    cv_scores_ : dict or None
+        With ``lam="auto"``: the cross-validated score (negative mean
+        log-loss) of each ``lam`` of the grid; None otherwise.
     n_iter_ : int
         Number of L-BFGS iterations (0 without labelled target rows).
     n_features_in_ : int
@@ -233,13 +283,14 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
     _task = "classification"
     _default_source = LogisticRegression
 
-    def __init__(self, source_estimator=None, *, lam=1.0, intercept_lam=0.0,
-                 max_iter=1000, tol=1e-6):
+    def __init__(self, source_estimator=None, *, lam="auto", intercept_lam=0.0,
+                 max_iter=1000, tol=1e-6, cv=5):
         self.source_estimator = source_estimator
         self.lam = lam
         self.intercept_lam = intercept_lam
         self.max_iter = max_iter
         self.tol = tol
+        self.cv = cv
 
     def fit(self, X, y, sample_domain=None, sample_weight=None):
         """Fit the target model on the labelled target rows, pulled toward the source.
@@ -288,9 +339,11 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
         self.intercept_source_ = intercept_source
         self.n_target_rows_ = int(target.sum())
         self.n_iter_ = 0
+        self.cv_scores_ = None
         if not target.any():
             warn_no_target(who, "The model is the source model (the minimum of the penalty alone).")
             self.coef_, self.intercept_ = coef_source.copy(), intercept_source.copy()
+            self.lam_ = np.inf if lam == "auto" else lam
             return self
 
         y_target = y[target]
@@ -315,11 +368,26 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
                     UserWarning,
                     stacklevel=2,
                 )
-        coef, intercept, n_iter = _fit_logistic(
-            X[target], codes, w_target, coef_source, intercept_source,
-            lam, intercept_lam, self.max_iter, self.tol, who,
-        )
-        self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
+        X_target = X[target]
+
+        def fit_rows(rows, lam):
+            return _fit_logistic(X_target[rows], codes[rows], w_target[rows], coef_source,
+                                 intercept_source, lam, intercept_lam, self.max_iter, self.tol, who)
+
+        def log_loss_on(model, rows):
+            coef, intercept, _ = model
+            scores = X_target[rows] @ coef.T + intercept
+            if scores.shape[1] == 1:
+                log_proba = np.column_stack([log_expit(-scores[:, 0]), log_expit(scores[:, 0])])
+            else:
+                log_proba = scores - logsumexp(scores, axis=1, keepdims=True)
+            picked = log_proba[np.arange(len(rows)), codes[rows]]
+            return -np.average(picked, weights=w_target[rows]) if w_target[rows].sum() > 0 else 0.0
+
+        if lam == "auto":
+            lam = self._choose_lam(codes, fit_rows, log_loss_on, stratify=True, who=who)
+        self.lam_ = lam
+        self.coef_, self.intercept_, self.n_iter_ = fit_rows(np.arange(len(codes)), lam)
         return self
 
     def decision_function(self, X):
@@ -500,13 +568,17 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
         ``LinearRegression``, ``Lasso``, ...), fitted or not, for one output.
         ``None`` means ``Ridge()`` fitted on the source rows. To keep a fitted
         one through ``clone``, wrap it in :class:`sklearn.frozen.FrozenEstimator`.
-    lam : float, default=1.0
+    lam : "auto" or float, default="auto"
         Strength of the pull of the coefficients toward the source ones, in
         ``[0, inf]``. ``0`` is least squares on the target rows alone,
-        ``np.inf`` keeps the source coefficients.
+        ``np.inf`` keeps the source coefficients. "auto" chooses it among
+        ``LAM_GRID`` (0.1 to 10 000 in half-decades, and ``np.inf``) by the
+        cross-validated squared error on the labelled target rows.
     intercept_lam : float, default=0.0
         Strength of the pull of the intercept toward the source one. ``0``
         (default) leaves it free; ``np.inf`` keeps the source intercept.
+    cv : int, default=5
+        Folds (not shuffled) of the cross-validation of ``lam="auto"``.
 
     Attributes
     ----------
@@ -523,6 +595,11 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
         fitted).
     n_target_rows_ : int
         Number of labelled target rows fitted on.
+    lam_ : float
+        The ``lam`` used (the chosen one when ``lam="auto"``).
+    cv_scores_ : dict or None
+        With ``lam="auto"``: the cross-validated score (negative mean squared
+        error) of each ``lam`` of the grid; None otherwise.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -550,10 +627,11 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
     _task = "regression"
     _default_source = Ridge
 
-    def __init__(self, source_estimator=None, *, lam=1.0, intercept_lam=0.0):
+    def __init__(self, source_estimator=None, *, lam="auto", intercept_lam=0.0, cv=5):
         self.source_estimator = source_estimator
         self.lam = lam
         self.intercept_lam = intercept_lam
+        self.cv = cv
 
     def fit(self, X, y, sample_domain=None, sample_weight=None):
         """Fit the target model on the labelled target rows, pulled toward the source.
@@ -594,13 +672,27 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
         self.coef_source_ = coef_source
         self.intercept_source_ = intercept_source
         self.n_target_rows_ = int(target.sum())
+        self.cv_scores_ = None
         if not target.any():
             warn_no_target(who, "The model is the source model (the minimum of the penalty alone).")
             self.coef_, self.intercept_ = coef_source.copy(), intercept_source
+            self.lam_ = np.inf if lam == "auto" else lam
             return self
-        self.coef_, self.intercept_ = _solve_least_squares(
-            X[target], y[target], weights[target], coef_source, intercept_source, lam, intercept_lam
-        )
+        X_target, y_target, w_target = X[target], y[target], weights[target]
+
+        def fit_rows(rows, lam):
+            return _solve_least_squares(X_target[rows], y_target[rows], w_target[rows],
+                                        coef_source, intercept_source, lam, intercept_lam)
+
+        def squared_error_on(model, rows):
+            coef, intercept = model
+            residual = y_target[rows] - X_target[rows] @ coef - intercept
+            return np.average(residual**2, weights=w_target[rows]) if w_target[rows].sum() > 0 else 0.0
+
+        if lam == "auto":
+            lam = self._choose_lam(y_target, fit_rows, squared_error_on, stratify=False, who=who)
+        self.lam_ = lam
+        self.coef_, self.intercept_ = fit_rows(np.arange(len(y_target)), lam)
         return self
 
     def predict(self, X):

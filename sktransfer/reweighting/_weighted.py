@@ -1,21 +1,94 @@
-"""Meta-estimators that fit any estimator with importance weights."""
+"""Meta-estimators that fit any estimator with importance weights.
 
+Importance weighting removes the bias of a model fitted on the source rows,
+but costs variance: with few effective rows it can hurt more than the shift
+did. Both meta-estimators therefore *flatten* the weights, ``w ** exponent``
+(Shimodaira 2000), with the exponent chosen among 0, 1/4, ..., 1 by
+importance-weighted cross-validation on the labelled rows (Sugiyama,
+Krauledat and Mueller 2007): the validation loss of each fold is weighted by
+the full importance weights, an estimate of the target loss that needs no
+target label. Exponent 0 is plain source training, 1 the full weighting.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import log_loss
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils.multiclass import type_of_target
 
-from ..pipeline import LabeledOnly
+from ..pipeline import LabeledOnly, _is_per_row, _take_rows
 from ._domain_classifier import DomainClassifierWeighting
+
+FLATTENING_EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 class _ImportanceWeighted(LabeledOnly):
-    """Shared body: :class:`~sktransfer.LabeledOnly` with a weighting by default."""
+    """Shared body: :class:`~sktransfer.LabeledOnly` with a weighting by
+    default, and the flattening of its weights."""
 
     _sktransfer_domain_aware = True  # make_da_pipeline keeps it as the final step
 
-    def __init__(self, estimator=None, *, weighting=None, use_target_labels=False):
+    def __init__(self, estimator=None, *, weighting=None, flattening="auto", cv=5,
+                 random_state=None, use_target_labels=False):
         super().__init__(estimator, weighting=weighting, use_target_labels=use_target_labels)
+        self.flattening = flattening
+        self.cv = cv
+        self.random_state = random_state
 
     def _resolve_weighting(self):
         return DomainClassifierWeighting() if self.weighting is None else self.weighting
+
+    def _adjust_weights(self, X, y, weights, fit_params, weight_key):
+        who = type(self).__name__
+        if not isinstance(self.cv, Integral) or isinstance(self.cv, bool) or self.cv < 2:
+            raise ValueError(f"{who}: cv must be an integer of at least 2, got {self.cv!r}.")
+        self.flattening_scores_ = None
+        if isinstance(self.flattening, str) and self.flattening == "auto":
+            # equal weights: every exponent gives the same fit
+            scores = None if np.ptp(weights) == 0 else self._iwcv_losses(X, y, weights, fit_params, weight_key)
+            # the first minimum: on a tie, the flatter weights (less variance)
+            self.flattening_ = 1.0 if scores is None else min(scores, key=scores.get)
+            self.flattening_scores_ = scores
+        elif (isinstance(self.flattening, Real) and not isinstance(self.flattening, bool)
+              and 0 <= self.flattening <= 1):
+            self.flattening_ = float(self.flattening)
+        else:
+            raise ValueError(
+                f"{who}: flattening must be 'auto' or a number in [0, 1], got {self.flattening!r}."
+            )
+        flattened = weights ** self.flattening_
+        return flattened / flattened.mean()
+
+    def _iwcv_losses(self, X, y, weights, fit_params, weight_key):
+        """Importance-weighted cross-validated loss of each flattening exponent."""
+        estimator = self._resolve_estimator()
+        n_rows = len(weights)
+        y = np.asarray(y)
+        user_weights = np.asarray(fit_params.get(weight_key, np.ones(n_rows)), dtype=float)
+        stratify = is_classifier(estimator) and type_of_target(y) in ("binary", "multiclass")
+        n_folds = self.cv
+        if stratify:
+            n_folds = min(n_folds, int(np.unique(y, return_counts=True)[1].min()))
+        n_folds = min(n_folds, n_rows // 2)
+        if n_folds < 2:  # too few rows to validate: use the weights as they are
+            return None
+        splitter = (StratifiedKFold if stratify else KFold)(
+            n_folds, shuffle=True, random_state=self.random_state
+        )
+        losses = dict.fromkeys(FLATTENING_EXPONENTS, 0.0)
+        for train, valid in splitter.split(X, y if stratify else None):
+            params = {key: _take_rows(value, train) if _is_per_row(value, n_rows) else value
+                      for key, value in fit_params.items()}
+            validation_weights = weights[valid] * user_weights[valid]
+            for exponent in FLATTENING_EXPONENTS:
+                params[weight_key] = weights[train] ** exponent * user_weights[train]
+                model = clone(estimator).fit(_take_rows(X, train), y[train], **params)
+                losses[exponent] += _validation_loss(model, _take_rows(X, valid), y[valid],
+                                                     validation_weights) / n_folds
+        return losses
 
 
 class ImportanceWeightedClassifier(_ImportanceWeighted):
@@ -28,6 +101,13 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
     ``sample_weight`` works (LogisticRegression, HistGradientBoostingClassifier,
     LightGBM or XGBoost's sklearn classes).
 
+    Importance weights trade bias for variance: when the domains overlap
+    little, a few source rows carry most of the weight and the weighted fit
+    can be worse on the target than the plain one. By default the weights
+    are therefore flattened, ``w ** flattening_``, with the exponent chosen by
+    importance-weighted cross-validation: 0 (no weighting) when the weights
+    do not pay for their variance, 1 when they do.
+
     Parameters
     ----------
     estimator : classifier, default=None
@@ -36,6 +116,20 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
         An object with ``fit_weights(X, y, sample_domain)``, e.g.
         :class:`DomainClassifierWeighting` (the default), :class:`KLIEP`,
         :class:`NearestNeighborsWeighting`, :class:`KernelMeanMatching`.
+    flattening : "auto" or float in [0, 1], default="auto"
+        Exponent applied to the importance weights, ``w ** flattening``: 0
+        ignores them (source training), 1 uses them as they are. "auto"
+        chooses among 0, 0.25, 0.5, 0.75 and 1 by importance-weighted
+        cross-validation on the labelled rows (validation log-loss weighted by
+        the full weights; error rate for classifiers without
+        ``predict_proba``), which needs no target label and keeps the weights
+        from costing more variance than the bias they remove. It fits the
+        estimator ``5 * cv`` more times.
+    cv : int, default=5
+        Folds of that cross-validation (stratified by class), fewer when the
+        smallest class has fewer rows.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the cross-validation folds.
     use_target_labels : bool, default=False
         As in :class:`~sktransfer.LabeledOnly`.
 
@@ -46,12 +140,25 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
     weighting_ : reweighter
         The fitted weighting.
     weights_ : ndarray of shape (n_labeled,)
-        Weights of the labelled rows.
+        Weights of the labelled rows, as used in the fit (flattened).
+    flattening_ : float
+        The exponent used.
+    flattening_scores_ : dict or None
+        Importance-weighted cross-validated loss of each exponent (lower is
+        better), when ``flattening="auto"`` had weights to choose for.
     effective_sample_size_ : float
         ``sum(w)^2 / sum(w^2)``; a :class:`~sktransfer.DegenerateWeightsWarning`
         is raised when it falls below a tenth of the labelled rows.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+
+    References
+    ----------
+    .. [1] H. Shimodaira, "Improving predictive inference under covariate shift
+       by weighting the log-likelihood function", Journal of Statistical
+       Planning and Inference 90(2), 2000.
+    .. [2] M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate shift
+       adaptation by importance weighted cross validation", JMLR 8, 2007.
 
     Examples
     --------
@@ -82,12 +189,19 @@ class ImportanceWeightedRegressor(_ImportanceWeighted):
         None: ``Ridge()``.
     weighting : reweighter, default=None
         None: :class:`DomainClassifierWeighting`.
+    flattening : "auto" or float in [0, 1], default="auto"
+        As in :class:`ImportanceWeightedClassifier`; "auto" validates with the
+        squared error weighted by the full importance weights.
+    cv : int, default=5
+        Folds of that cross-validation.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the cross-validation folds.
     use_target_labels : bool, default=False
         As in :class:`~sktransfer.LabeledOnly`.
 
     Attributes
     ----------
-    estimator_, weighting_, weights_, effective_sample_size_
+    estimator_, weighting_, weights_, effective_sample_size_, flattening_, flattening_scores_
         As in :class:`ImportanceWeightedClassifier`.
 
     Examples
@@ -104,3 +218,13 @@ class ImportanceWeightedRegressor(_ImportanceWeighted):
 
     def _resolve_estimator(self):
         return Ridge() if self.estimator is None else self.estimator
+
+
+def _validation_loss(model, X, y, weights):
+    """Weighted log-loss of a classifier with predict_proba, else weighted
+    error rate; weighted squared error of a regressor."""
+    if not is_classifier(model):
+        return float(np.average((np.asarray(model.predict(X), dtype=float) - y) ** 2, weights=weights))
+    if hasattr(model, "predict_proba"):
+        return float(log_loss(y, model.predict_proba(X), sample_weight=weights, labels=model.classes_))
+    return float(np.average(model.predict(X) != y, weights=weights))
