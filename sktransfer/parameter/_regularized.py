@@ -251,7 +251,7 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
         Number of L-BFGS iterations (0 without labelled target rows).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
@@ -602,7 +602,7 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
         error) of each ``lam`` of the grid; None otherwise.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also

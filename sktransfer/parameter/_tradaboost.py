@@ -179,7 +179,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         without target rows).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
@@ -522,7 +522,7 @@ class TrAdaBoostR2(RegressorMixin, _BaseTrAdaBoost):
         without target rows).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also

@@ -372,7 +372,7 @@ class KernelMeanMatching(BaseReweighter):
         Number of solver iterations (products with the kernel matrix).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when they are all strings.
 
     Notes
