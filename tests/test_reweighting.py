@@ -206,3 +206,20 @@ def test_auto_flattening_with_user_sample_weight_and_inner_pipeline():
     assert set(clf.flattening_scores_) == {0.0, 0.25, 0.5, 0.75, 1.0}
     flattened = clf.weighting_.weights_[sd > 0] ** clf.flattening_
     np.testing.assert_allclose(clf.weights_, flattened / flattened.mean() * user[sd > 0])
+
+
+@pytest.mark.parametrize("library, make", [
+    ("lightgbm", lambda lib: lib.LGBMClassifier(n_estimators=20, min_child_samples=5, verbose=-1,
+                                                 random_state=0, n_jobs=1)),
+    ("xgboost", lambda lib: lib.XGBClassifier(n_estimators=20, max_depth=3, random_state=0, n_jobs=1)),
+])
+def test_gradient_boosting_libraries_get_the_weights(library, make):
+    lib = pytest.importorskip(library)
+    X, y, sd, _ = _gaussian_shift()
+    y = np.where(y == -1, -1, (X[:, 0] > 0.5).astype(int))
+    clf = ImportanceWeightedClassifier(make(lib), flattening=1.0).fit(X, y)
+    direct = make(lib).fit(X[sd > 0], y[sd > 0], sample_weight=clf.weights_)
+    unweighted = make(lib).fit(X[sd > 0], y[sd > 0])
+    proba = clf.predict_proba(X[sd < 0])[:, 1]
+    np.testing.assert_allclose(proba, direct.predict_proba(X[sd < 0])[:, 1])
+    assert not np.allclose(proba, unweighted.predict_proba(X[sd < 0])[:, 1])  # the weights mattered
