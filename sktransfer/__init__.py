@@ -41,6 +41,7 @@ from .reweighting import (
     NearestNeighborsWeighting,
 )
 from .pipeline import DAPipeline, DegenerateWeightsWarning, LabeledOnly, make_da_pipeline
+from . import model_selection  # noqa: F401  (DA scorers and splitters, as sklearn.model_selection)
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,39 @@
+"""Model selection without target labels: scorers and splitters for domain adaptation.
+
+In unsupervised domain adaptation the target labels are unknown, so a grid
+search scored on source accuracy tunes for the wrong domain. The scorers
+here estimate the target score from what is known: held-out labelled source
+rows reweighted toward the target (:class:`ImportanceWeightedScorer`,
+:class:`DeepEmbeddedValidation`), the target predictions themselves
+(:class:`PredictionEntropyScorer`, :class:`SoftNeighborhoodDensity`), or a
+round trip source -> target -> source (:class:`ReverseValidation`). The
+splitters keep labelled source rows and target rows in every validation fold
+(:class:`DomainShuffleSplit`) or hold out one source domain at a time
+(:class:`LeaveOneDomainOut`). All work in plain ``GridSearchCV``::
+
+    GridSearchCV(pipe, grid, scoring=ImportanceWeightedScorer(), cv=DomainShuffleSplit())
+
+:class:`TargetScorer` reads true target labels given apart, for evaluation
+only. See ``docs/model_selection.rst`` for which scorer to use when.
+"""
+
+from ._scorers import (
+    DeepEmbeddedValidation,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+    ReverseValidation,
+    SoftNeighborhoodDensity,
+    TargetScorer,
+)
+from ._splitters import DomainShuffleSplit, LeaveOneDomainOut
+
+__all__ = [
+    "DeepEmbeddedValidation",
+    "DomainShuffleSplit",
+    "ImportanceWeightedScorer",
+    "LeaveOneDomainOut",
+    "PredictionEntropyScorer",
+    "ReverseValidation",
+    "SoftNeighborhoodDensity",
+    "TargetScorer",
+]
