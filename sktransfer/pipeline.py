@@ -450,11 +450,19 @@ class DAPipeline(Pipeline):
                 X = step.transform(X)
         return X
 
+    def _routed_domain(self, method, sample_domain):
+        """``{"sample_domain": ...}`` if a step takes it in ``method`` under
+        metadata routing, else nothing: sklearn refuses metadata no step consumes,
+        and rows no step maps by domain need no domain."""
+        if get_routing_for_object(self).consumes(method, ["sample_domain"]):
+            return {"sample_domain": sample_domain}
+        return {}
+
     def _call_final(self, method, X, sample_domain, params, **extra):
         if sample_domain is None:
             return getattr(super(), method)(X, **extra, **params)
         if _routing_enabled():
-            return getattr(super(), method)(X, **extra, sample_domain=sample_domain, **params)
+            return getattr(super(), method)(X, **extra, **self._routed_domain(method, sample_domain), **params)
         Xt = self._transform_steps(X, sample_domain)
         return getattr(self.steps[-1][1], method)(Xt, **extra, **params)
 
@@ -484,7 +492,7 @@ class DAPipeline(Pipeline):
         if sample_domain is None:
             return super().transform(X, **params)
         if _routing_enabled():
-            return super().transform(X, sample_domain=sample_domain, **params)
+            return super().transform(X, **self._routed_domain("transform", sample_domain), **params)
         Xt = self._transform_steps(X, sample_domain)
         final = self.steps[-1][1]
         if final is None or final == "passthrough":
@@ -504,7 +512,7 @@ class DAPipeline(Pipeline):
             params["sample_weight"] = sample_weight
         sample_domain = self._fit_sample_domain(X, y, sample_domain)
         if _routing_enabled():
-            return super().score(X, y, sample_domain=sample_domain, **params)
+            return super().score(X, y, **self._routed_domain("score", sample_domain), **params)
         Xt = self._transform_steps(X, sample_domain)
         return self.steps[-1][1].score(Xt, y, **params)
 

@@ -249,3 +249,24 @@ def test_import_is_light_and_leaves_sklearn_config_alone():
         "assert sklearn.get_config() == before, 'config changed'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("with_adapter", [False, True])
+def test_sample_domain_at_predict_time_with_routing_when_no_step_takes_it(data, with_adapter):
+    """With routing on, sklearn refuses metadata that no step consumes; a
+    pipeline without an adapter must still take ``sample_domain`` at predict,
+    transform and score time (a scorer passes it to every pipeline alike)."""
+    X, y, sample_domain, _ = data
+    steps = ([CORAL()] if with_adapter else []) + [StandardScaler(), LogisticRegression()]
+    plain = make_da_pipeline(*steps).fit(X, y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_da_pipeline(*steps).fit(X, y, sample_domain=sample_domain)
+        for method in ("predict", "predict_proba", "decision_function"):
+            np.testing.assert_allclose(
+                getattr(pipe, method)(X, sample_domain=sample_domain),
+                getattr(plain, method)(X, sample_domain=sample_domain),
+            )
+        assert pipe.score(X, y, sample_domain=sample_domain) == pytest.approx(
+            plain.score(X, y, sample_domain=sample_domain))
+        np.testing.assert_allclose(pipe[:-1].transform(X, sample_domain=sample_domain),
+                                   plain[:-1].transform(X, sample_domain=sample_domain))
