@@ -38,6 +38,9 @@ autodoc_default_options = {
         "BaseEstimator", "TransformerMixin", "ClassifierMixin", "RegressorMixin",
         "MetaEstimatorMixin", "Pipeline", "_SetOutputMixin", "_MetadataRequester",
         "OneToOneFeatureMixin", "ClassNamePrefixFeaturesOutMixin", "Exception", "UserWarning",
+        # torch's and skorch's bases are documented by them
+        "Module", "Function", "Dataset", "Sampler", "NeuralNet", "NeuralNetClassifier",
+        "NeuralNetRegressor", "Callback", "FunctionCtx", "_SingleLevelFunction", "_HookMixin",
     ]),
     "exclude-members": ",".join(
         f"set_{method}_request"
@@ -47,6 +50,9 @@ autodoc_default_options = {
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# a method without a docstring of its own (GradientReversal.forward) must not
+# show torch's, which points into torch's docs
+autodoc_inherit_docstrings = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
                     "auto_examples/*.md5", "auto_examples/*.json"]

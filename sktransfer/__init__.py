@@ -43,6 +43,27 @@ from .reweighting import (
 from .pipeline import DAPipeline, DegenerateWeightsWarning, LabeledOnly, make_da_pipeline
 from . import model_selection  # noqa: F401  (DA scorers and splitters, as sklearn.model_selection)
 
+# The deep estimators need torch and skorch (pip install 'sktransfer[deep]'):
+# they are imported on first access, so that `import sktransfer` stays torch-free.
+_DEEP_EXPORTS = (
+    "DomainAdversarialClassifier",
+    "DomainAdversarialRegressor",
+    "DomainAlignmentClassifier",
+    "DomainAlignmentRegressor",
+)
+
+
+def __getattr__(name):
+    if name in _DEEP_EXPORTS:
+        from . import deep  # raises a clear ImportError when torch or skorch is missing
+
+        return getattr(deep, name)
+    raise AttributeError(f"module 'sktransfer' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_DEEP_EXPORTS))
+
 __version__ = "0.1.0"
 
 __all__ = [
