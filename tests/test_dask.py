@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import CORAL, make_da_pipeline, stack_domains
+from sktransfer.model_selection import DomainShuffleSplit, ImportanceWeightedScorer
 from sktransfer.parameter import RegularizedTransferClassifier, TrAdaBoostClassifier
 from sktransfer.reweighting import DomainClassifierWeighting, ImportanceWeightedClassifier
 
@@ -61,6 +62,12 @@ def _searches():
             GridSearchCV(RegularizedTransferClassifier(), {"lam": [1.0, 10.0, "auto"]}, cv=cv),
             (Xf, yf), {"sample_domain": sdf},
         ),
+        "model selection": (
+            GridSearchCV(make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression()),
+                         {"coral__reg": [0.1, 1.0, 10.0]}, scoring=ImportanceWeightedScorer(),
+                         cv=DomainShuffleSplit(n_splits=3, random_state=0)),
+            (X, y), {},
+        ),
         "boosting": (
             GridSearchCV(TrAdaBoostClassifier(LogisticRegression(), n_estimators=5, random_state=0),
                          {"learning_rate": [0.1, 1.0]}, cv=cv),
@@ -69,13 +76,28 @@ def _searches():
     }
 
 
-@pytest.mark.parametrize("family", list(_searches()))
+def _deep_search():
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from sktransfer.deep import DomainAdversarialClassifier
+
+    Xs, ys, Xt, _ = _shifted_problem()
+    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    search = GridSearchCV(
+        DomainAdversarialClassifier(max_epochs=3, random_state=0, verbose=0),
+        {"module__hidden_units": [(8,), (16, 16)]}, cv=KFold(2, shuffle=True, random_state=0),
+    )
+    return search, (X, y), {}
+
+
+@pytest.mark.parametrize("family", [*_searches(), "deep"])
 def test_grid_search_on_a_local_cluster_matches_the_local_run(client, family):
-    search, (X, y), fit_params = _searches()[family]
+    make = _deep_search if family == "deep" else lambda: _searches()[family]
+    search, (X, y), fit_params = make()
     local = search.fit(X, y, **fit_params)
     local_params, local_scores = local.best_params_, local.cv_results_["mean_test_score"]
 
-    search, (X, y), fit_params = _searches()[family]
+    search, (X, y), fit_params = make()
     with joblib.parallel_backend("dask"):
         remote = search.set_params(n_jobs=-1).fit(X, y, **fit_params)
     assert repr(remote.best_params_) == repr(local_params)
