@@ -31,12 +31,19 @@ from sktransfer.model_selection import _scorers
 
 UNSUPERVISED = [
     ImportanceWeightedScorer(),
+    ImportanceWeightedScorer(min_effective_fraction=None),
+    ImportanceWeightedScorer(min_effective_fraction=0.5, space="embedding"),
     PredictionEntropyScorer(),
     SoftNeighborhoodDensity(),
     DeepEmbeddedValidation(),
     ReverseValidation(),
 ]
-NEEDS_SOURCE = [ImportanceWeightedScorer(), DeepEmbeddedValidation(), ReverseValidation()]
+NEEDS_SOURCE = [
+    ImportanceWeightedScorer(),
+    ImportanceWeightedScorer(min_effective_fraction=0.5, space="embedding"),
+    DeepEmbeddedValidation(),
+    ReverseValidation(),
+]
 NEEDS_PROBA = [PredictionEntropyScorer(), SoftNeighborhoodDensity(), DeepEmbeddedValidation()]
 
 
@@ -185,6 +192,9 @@ def _feature_subset_task(seed, n=500):
 
 
 def test_importance_weighted_scorer_ranks_settings_closer_to_target_accuracy_than_source_accuracy():
+    # plain IWCV: under this strong covariate shift the weights have few effective rows, and
+    # flattening them to half the rows (the default, min_effective_fraction=0.5) falls back
+    # almost to the source accuracy that this test shows IWCV improves on
     subsets = [[0], [0, 2], [0, 1], [1, 2], [1]]  # the settings: which features the model sees
     source_rho, iwcv_rho, source_regret, iwcv_regret = [], [], [], []
     for seed in range(6):
@@ -192,7 +202,7 @@ def test_importance_weighted_scorer_ranks_settings_closer_to_target_accuracy_tha
         X, y, _ = stack_domains(Xs, ys, Xt)
         train, val = next(DomainShuffleSplit(1, test_size=0.5, random_state=seed).split(X, y))
         truth, source, iwcv = [], [], []
-        scorer = ImportanceWeightedScorer()
+        scorer = ImportanceWeightedScorer(min_effective_fraction=None)
         for columns in subsets:
             model = make_da_pipeline(ColumnTransformer([("keep", "passthrough", columns)]),
                                      LogisticRegression()).fit(X[train], y[train])
@@ -217,7 +227,92 @@ def test_importance_weighted_scorer_matches_estimate_target_score(fitted):
     weighting = DomainClassifierWeighting(random_state=3)
     for scoring in ("accuracy", "neg_log_loss", "roc_auc", "gini"):
         expected = estimate_target_score(pipe, X, y, weighting=weighting, scoring=scoring).score
-        assert ImportanceWeightedScorer(scoring, weighting=weighting)(pipe, X, y) == pytest.approx(expected)
+        scorer = ImportanceWeightedScorer(scoring, weighting=weighting, min_effective_fraction=None)
+        assert scorer(pipe, X, y) == pytest.approx(expected)
+
+
+# the flattening of the weights (min_effective_fraction)
+
+def _ess_fraction(weights):
+    return weights.sum() ** 2 / np.sum(weights**2) / weights.size
+
+
+def test_flattening_keeps_weights_that_have_enough_effective_rows():
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, 200)
+    assert _ess_fraction(weights) > 0.5
+    flattened, exponent = _scorers._flatten_weights(weights, 0.5)
+    assert exponent == 1.0
+    np.testing.assert_array_equal(flattened, weights)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_flattening_reaches_the_effective_fraction_when_it_binds(fraction):
+    weights = np.random.default_rng(1).lognormal(0.0, 2.0, 300)  # heavy-tailed: few effective rows
+    assert _ess_fraction(weights) < 0.1
+    flattened, exponent = _scorers._flatten_weights(weights, fraction)
+    assert 0 < exponent < 1
+    np.testing.assert_allclose(flattened / flattened.max(), (weights / weights.max()) ** exponent)
+    # the largest exponent that meets the bound, to the bisection tolerance
+    assert _ess_fraction(flattened) >= fraction
+    assert _ess_fraction(flattened) == pytest.approx(fraction, abs=1e-8)
+    assert _ess_fraction(weights ** (exponent + 2 * _scorers._EXPONENT_TOL)) < fraction
+    # the flattened weights give the same effective fraction at any scale
+    _, rescaled = _scorers._flatten_weights(1e6 * weights, fraction)
+    assert rescaled == pytest.approx(exponent, abs=2 * _scorers._EXPONENT_TOL)
+
+
+def test_flattening_to_every_row_is_the_unweighted_score():
+    weights = np.r_[np.zeros(10), np.random.default_rng(2).uniform(0.1, 3.0, 90)]
+    flattened, exponent = _scorers._flatten_weights(weights, 1.0)
+    assert exponent == 0.0
+    np.testing.assert_array_equal(flattened, np.ones(100))
+    np.testing.assert_array_equal(_scorers._flatten_weights(np.full(5, 2.0), 1.0)[0], np.full(5, 2.0))
+    with pytest.raises(ValueError, match="finite, non-negative and not all zero"):
+        _scorers._flatten_weights(np.zeros(5), 0.5)
+    with pytest.raises(ValueError, match="min_effective_fraction"):
+        _scorers._flatten_weights(np.array([1.0, -1.0, 2.0]), 0.5)
+
+
+def test_importance_weighted_scorer_scores_with_the_flattened_weights(fitted):
+    pipe, X, y, sample_domain, _ = fitted
+    source = np.flatnonzero(y != -1)
+    weights = np.ones(len(y))
+    weights[source] = np.random.default_rng(3).lognormal(0.0, 2.5, source.size)  # degenerate
+    fixed = _scorers._FixedWeights(weights)
+    predicted = pipe.predict(X[source], sample_domain=sample_domain[source])
+    correct = predicted == y[source]
+
+    flattened, exponent = _scorers._flatten_weights(weights[source], 0.5)
+    assert 0 < exponent < 1
+    score = ImportanceWeightedScorer(weighting=fixed, min_effective_fraction=0.5)(pipe, X, y)
+    assert score == pytest.approx(np.average(correct, weights=flattened))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unflattened weights are degenerate
+        unflattened = ImportanceWeightedScorer(weighting=fixed, min_effective_fraction=None)(pipe, X, y)
+        assert unflattened == pytest.approx(np.average(correct, weights=weights[source]))
+    # a fraction of 1 leaves equal weights: the plain source accuracy
+    every_row = ImportanceWeightedScorer(weighting=fixed, min_effective_fraction=1.0)(pipe, X, y)
+    assert every_row == pytest.approx(pipe.score(X, y, sample_domain=sample_domain))
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.DegenerateWeightsWarning")
+def test_importance_weighted_scorer_fits_the_ratio_on_the_features_entering_the_final_step(fitted):
+    pipe, X, y, sample_domain, _ = fitted
+    seen = []
+
+    class RecordingWeighting(DomainClassifierWeighting):
+        def fit_weights(self, X, y=None, sample_domain=None):
+            seen.append(np.array(X, copy=True))
+            return super().fit_weights(X, y, sample_domain)
+
+    ImportanceWeightedScorer(weighting=RecordingWeighting(random_state=0), space="embedding")(pipe, X, y)
+    np.testing.assert_allclose(seen[-1], pipe[:-1].transform(X, sample_domain=sample_domain))
+    ImportanceWeightedScorer(weighting=RecordingWeighting(random_state=0), space="input")(pipe, X, y)
+    np.testing.assert_array_equal(seen[-1], X)
+    # an estimator that is not a pipeline: its input is its embedding
+    model = LogisticRegression().fit(X[y != -1], y[y != -1])
+    embedded = ImportanceWeightedScorer(space="embedding")(model, X, y)
+    assert embedded == pytest.approx(ImportanceWeightedScorer(space="input")(model, X, y))
 
 
 def test_importance_weighted_scorer_fits_the_density_ratio_once_per_fold(blobs):
@@ -384,6 +479,11 @@ def test_scorers_need_predict_proba(scorer, fitted):
 @pytest.mark.parametrize("scorer, message", [
     (ImportanceWeightedScorer("f1"), "scoring must be one of"),
     (ImportanceWeightedScorer(weighting="kliep"), "weighting must have a fit_weights"),
+    (ImportanceWeightedScorer(min_effective_fraction=0), "min_effective_fraction must be None or a number in"),
+    (ImportanceWeightedScorer(min_effective_fraction=1.5), "min_effective_fraction must be None or a number"),
+    (ImportanceWeightedScorer(min_effective_fraction="half"), "min_effective_fraction must be None or a"),
+    (ImportanceWeightedScorer(min_effective_fraction=True), "min_effective_fraction must be None or a"),
+    (ImportanceWeightedScorer(space="latent"), "space must be 'input' or 'embedding', got 'latent'"),
     (SoftNeighborhoodDensity(temperature=0), "temperature must be a positive number"),
     (DeepEmbeddedValidation(embedding="last"), "embedding must be 'auto', 'input' or a callable"),
     (DeepEmbeddedValidation(cv=1), "cv must be an integer of at least 2"),
@@ -405,7 +505,8 @@ def test_scorers_have_params_and_a_short_repr():
     scorer = ImportanceWeightedScorer()
     assert repr(scorer) == "ImportanceWeightedScorer()"
     assert repr(scorer.set_params(scoring="roc_auc")) == "ImportanceWeightedScorer(scoring='roc_auc')"
-    assert scorer.get_params() == {"scoring": "roc_auc", "weighting": None}
+    assert scorer.get_params() == {"scoring": "roc_auc", "weighting": None,
+                                   "min_effective_fraction": 0.5, "space": "input"}
     with pytest.raises(ValueError, match="has no parameter 'C'"):
         scorer.set_params(C=1)
     assert repr(SoftNeighborhoodDensity(temperature=0.1)) == "SoftNeighborhoodDensity(temperature=0.1)"

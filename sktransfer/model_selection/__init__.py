@@ -14,7 +14,7 @@ splitters keep labelled source rows and target rows in every validation fold
     GridSearchCV(pipe, grid, scoring=ImportanceWeightedScorer(), cv=DomainShuffleSplit())
 
 :class:`TargetScorer` reads true target labels given apart, for evaluation
-only. See ``docs/model_selection.rst`` for which scorer to use when.
+only. See ``docs/user_guide/model_selection.rst`` for which scorer to use when.
 """
 
 from ._scorers import (
