@@ -51,6 +51,8 @@ _DEEP_EXPORTS = (
     "DomainAlignmentClassifier",
     "DomainAlignmentRegressor",
 )
+# The pretrained-feature transformer needs torch only (pip install 'sktransfer[features]').
+_FEATURES_EXPORTS = ("PretrainedFeatureExtractor", "ImageBatchTransform")
 
 
 def __getattr__(name):
@@ -58,11 +60,15 @@ def __getattr__(name):
         from . import deep  # raises a clear ImportError when torch or skorch is missing
 
         return getattr(deep, name)
+    if name in _FEATURES_EXPORTS:
+        from . import features  # raises a clear ImportError when torch is missing
+
+        return getattr(features, name)
     raise AttributeError(f"module 'sktransfer' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_DEEP_EXPORTS))
+    return sorted(set(globals()) | set(_DEEP_EXPORTS) | set(_FEATURES_EXPORTS))
 
 __version__ = "0.1.0"
 
