@@ -194,8 +194,9 @@ def _run(args, out):
     weighted = models["importance weighted"]
     print(f"\nimportance weights: effective sample size {weighted.effective_sample_size_:.0f} "
           f"of {len(weighted.weights_)} training rows", file=out)
-    print("source AUC: held-out source rows. est. target AUC: the same rows weighted by the "
-          "density ratio (no target label used).", file=out)
+    print(f"source AUC: held-out source rows. est. target AUC: the same rows weighted by the "
+          f"density ratio (no target label used), flattened to w ** {estimate.flattening:.2f} so that "
+          "they count for at least half the rows.", file=out)
     if y_target is not None:
         print("target AUC/Gini/KS: from the target file's labels, used for this report only.", file=out)
     return 0

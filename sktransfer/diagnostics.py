@@ -613,19 +613,25 @@ class TargetScoreEstimate(NamedTuple):
     source_score : float
         The same score without weights (the naive estimate).
     effective_sample_size : float
-        ``sum(w)^2 / sum(w^2)`` of the weights of the scored rows: how many
-        equally weighted rows the estimate is worth.
+        ``sum(w)^2 / sum(w^2)`` of the weights the estimate used (after
+        flattening): how many equally weighted rows it is worth.
+    flattening : float
+        The exponent ``a`` of the flattened weights ``w ** a``: 1 when the
+        weights as fitted had enough effective rows, toward 0 (the source
+        score) the fewer they had.
     """
 
     score: float
     source_score: float
     effective_sample_size: float
+    flattening: float = 1.0
 
 
 _TARGET_SCORINGS = ("roc_auc", "gini", "accuracy", "neg_log_loss")
 
 
-def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None, scoring="roc_auc"):
+def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None, scoring="roc_auc",
+                          min_effective_fraction=0.5):
     """Estimate a fitted model's score on the target domain without target labels.
 
     Under covariate shift, the score on the target is the score on the source
@@ -652,11 +658,28 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         An object with ``fit_weights(X, y, sample_domain)``; None uses
         :class:`~sktransfer.reweighting.DomainClassifierWeighting`.
     scoring : {"roc_auc", "gini", "accuracy", "neg_log_loss"}, default="roc_auc"
+    min_effective_fraction : float in (0, 1] or None, default=0.5
+        Variance control. When the domains barely overlap, a few source rows
+        carry almost all the weight and the estimate is noise. The weights
+        ``w`` of the scored rows are flattened to ``w ** a``, with ``a`` the
+        largest exponent in [0, 1] that gives them an effective sample size of
+        at least this fraction of the rows: ``a = 1`` (the weights as fitted)
+        when they have enough, toward the unweighted source score when they
+        do not. None: the weights as fitted (plain importance weighting).
 
     Returns
     -------
     estimate : TargetScoreEstimate
-        ``(score, source_score, effective_sample_size)``.
+        ``(score, source_score, effective_sample_size, flattening)``.
+
+    Notes
+    -----
+    The flattening trades variance for the bias of the source score. On the
+    credit benchmark (``benchmarks/bench_credit.py``) the weights of a small
+    source domain had an effective sample size of a tenth of the rows and the
+    unflattened estimate erred by 0.1 to 0.16 AUC; where the domains overlap
+    well the flattening does not bind. It is the same rule as the default of
+    :class:`sktransfer.model_selection.ImportanceWeightedScorer`.
 
     Examples
     --------
@@ -677,10 +700,19 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
     from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
     from ._domain import derive_sample_domain, num_rows, unlabeled_mask
+    from ._weights import effective_sample_size, flatten_weights
     from .reweighting import DomainClassifierWeighting
 
     if scoring not in _TARGET_SCORINGS:
         raise ValueError(f"scoring must be one of {_TARGET_SCORINGS}, got {scoring!r}.")
+    if min_effective_fraction is not None and (
+        isinstance(min_effective_fraction, bool)
+        or not isinstance(min_effective_fraction, (int, float, np.floating))
+        or not 0 < min_effective_fraction <= 1
+    ):
+        raise ValueError(
+            f"min_effective_fraction must be None or a number in (0, 1], got {min_effective_fraction!r}."
+        )
     n_samples = num_rows(X)
     sample_domain = derive_sample_domain(y, sample_domain, n_samples=n_samples, task="classification")
     y = np.asarray(y)
@@ -727,14 +759,17 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         def metric(w):
             return -log_loss(y_rows, proba, sample_weight=w, labels=estimator.classes_)
 
-    effective_sample_size = float(weights.sum() ** 2 / np.sum(weights**2))
-    if effective_sample_size < 0.1 * len(weights):
+    exponent = 1.0
+    if min_effective_fraction is not None:
+        weights, exponent = flatten_weights(weights, min_effective_fraction, "estimate_target_score")
+    ess = effective_sample_size(weights)
+    if ess < 0.1 * len(weights):
         import warnings
 
         from .pipeline import DegenerateWeightsWarning
 
         warnings.warn(
-            f"The estimate rests on an effective sample size of {effective_sample_size:.1f} of "
+            f"The estimate rests on an effective sample size of {ess:.1f} of "
             f"{len(weights)} source rows: the domains barely overlap and the estimate is unreliable.",
             DegenerateWeightsWarning,
             stacklevel=2,
@@ -742,5 +777,6 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
     return TargetScoreEstimate(
         score=float(metric(weights)),
         source_score=float(metric(None)),
-        effective_sample_size=effective_sample_size,
+        effective_sample_size=ess,
+        flattening=float(exponent),
     )

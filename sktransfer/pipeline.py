@@ -20,6 +20,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._domain import derive_sample_domain, fit_domains, num_rows, unlabeled_mask
+from ._weights import effective_sample_size
 
 __all__ = ["DegenerateWeightsWarning", "LabeledOnly", "DAPipeline", "make_da_pipeline"]
 
@@ -208,7 +209,7 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
                 weights = weights * np.asarray(params[weight_key], dtype=float)
             params[weight_key] = weights
             self.weights_ = weights
-            self.effective_sample_size_ = float(weights.sum() ** 2 / np.sum(weights**2))
+            self.effective_sample_size_ = effective_sample_size(weights)
             if self.effective_sample_size_ < _MIN_EFFECTIVE_FRACTION * len(weights):
                 warnings.warn(
                     f"The importance weights are degenerate: their effective sample size is "

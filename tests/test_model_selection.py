@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
+from sktransfer._weights import EXPONENT_TOL, flatten_weights
 from sktransfer import CORAL, DomainClassifierWeighting, LabeledOnly, make_da_pipeline, stack_domains
 from sktransfer.datasets import make_shifted_blobs
 from sktransfer.model_selection import (
@@ -226,9 +227,11 @@ def test_importance_weighted_scorer_matches_estimate_target_score(fitted):
     pipe, X, y, sample_domain, _ = fitted
     weighting = DomainClassifierWeighting(random_state=3)
     for scoring in ("accuracy", "neg_log_loss", "roc_auc", "gini"):
-        expected = estimate_target_score(pipe, X, y, weighting=weighting, scoring=scoring).score
-        scorer = ImportanceWeightedScorer(scoring, weighting=weighting, min_effective_fraction=None)
-        assert scorer(pipe, X, y) == pytest.approx(expected)
+        for fraction in (None, 0.5, 0.9):
+            expected = estimate_target_score(pipe, X, y, weighting=weighting, scoring=scoring,
+                                             min_effective_fraction=fraction).score
+            scorer = ImportanceWeightedScorer(scoring, weighting=weighting, min_effective_fraction=fraction)
+            assert scorer(pipe, X, y) == pytest.approx(expected)
 
 
 # the flattening of the weights (min_effective_fraction)
@@ -240,7 +243,7 @@ def _ess_fraction(weights):
 def test_flattening_keeps_weights_that_have_enough_effective_rows():
     weights = np.random.default_rng(0).uniform(0.5, 1.5, 200)
     assert _ess_fraction(weights) > 0.5
-    flattened, exponent = _scorers._flatten_weights(weights, 0.5)
+    flattened, exponent = flatten_weights(weights, 0.5)
     assert exponent == 1.0
     np.testing.assert_array_equal(flattened, weights)
 
@@ -249,28 +252,28 @@ def test_flattening_keeps_weights_that_have_enough_effective_rows():
 def test_flattening_reaches_the_effective_fraction_when_it_binds(fraction):
     weights = np.random.default_rng(1).lognormal(0.0, 2.0, 300)  # heavy-tailed: few effective rows
     assert _ess_fraction(weights) < 0.1
-    flattened, exponent = _scorers._flatten_weights(weights, fraction)
+    flattened, exponent = flatten_weights(weights, fraction)
     assert 0 < exponent < 1
     np.testing.assert_allclose(flattened / flattened.max(), (weights / weights.max()) ** exponent)
     # the largest exponent that meets the bound, to the bisection tolerance
     assert _ess_fraction(flattened) >= fraction
     assert _ess_fraction(flattened) == pytest.approx(fraction, abs=1e-8)
-    assert _ess_fraction(weights ** (exponent + 2 * _scorers._EXPONENT_TOL)) < fraction
+    assert _ess_fraction(weights ** (exponent + 2 * EXPONENT_TOL)) < fraction
     # the flattened weights give the same effective fraction at any scale
-    _, rescaled = _scorers._flatten_weights(1e6 * weights, fraction)
-    assert rescaled == pytest.approx(exponent, abs=2 * _scorers._EXPONENT_TOL)
+    _, rescaled = flatten_weights(1e6 * weights, fraction)
+    assert rescaled == pytest.approx(exponent, abs=2 * EXPONENT_TOL)
 
 
 def test_flattening_to_every_row_is_the_unweighted_score():
     weights = np.r_[np.zeros(10), np.random.default_rng(2).uniform(0.1, 3.0, 90)]
-    flattened, exponent = _scorers._flatten_weights(weights, 1.0)
+    flattened, exponent = flatten_weights(weights, 1.0)
     assert exponent == 0.0
     np.testing.assert_array_equal(flattened, np.ones(100))
-    np.testing.assert_array_equal(_scorers._flatten_weights(np.full(5, 2.0), 1.0)[0], np.full(5, 2.0))
+    np.testing.assert_array_equal(flatten_weights(np.full(5, 2.0), 1.0)[0], np.full(5, 2.0))
     with pytest.raises(ValueError, match="finite, non-negative and not all zero"):
-        _scorers._flatten_weights(np.zeros(5), 0.5)
+        flatten_weights(np.zeros(5), 0.5)
     with pytest.raises(ValueError, match="min_effective_fraction"):
-        _scorers._flatten_weights(np.array([1.0, -1.0, 2.0]), 0.5)
+        flatten_weights(np.array([1.0, -1.0, 2.0]), 0.5)
 
 
 def test_importance_weighted_scorer_scores_with_the_flattened_weights(fitted):
@@ -282,7 +285,7 @@ def test_importance_weighted_scorer_scores_with_the_flattened_weights(fitted):
     predicted = pipe.predict(X[source], sample_domain=sample_domain[source])
     correct = predicted == y[source]
 
-    flattened, exponent = _scorers._flatten_weights(weights[source], 0.5)
+    flattened, exponent = flatten_weights(weights[source], 0.5)
     assert 0 < exponent < 1
     score = ImportanceWeightedScorer(weighting=fixed, min_effective_fraction=0.5)(pipe, X, y)
     assert score == pytest.approx(np.average(correct, weights=flattened))

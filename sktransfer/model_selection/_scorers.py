@@ -38,7 +38,6 @@ _SND_CHUNK_ENTRIES = 2**22  # similarity entries held at once by SoftNeighborhoo
 # density ratios kept by ImportanceWeightedScorer: GridSearchCV scores every fold of
 # one candidate before the next candidate, so the cache must hold all the folds
 _WEIGHTS_CACHE_SIZE = 32
-_EXPONENT_TOL = 1e-10  # bisection tolerance of the flattening exponent of ImportanceWeightedScorer
 
 
 def _fingerprint(X, sample_domain):
@@ -66,47 +65,6 @@ class _FixedWeights(BaseEstimator):
 
     def fit_weights(self, X, y=None, sample_domain=None):
         return self.weights
-
-
-def _effective_sample_size(weights):
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of non-negative weights."""
-    weights = np.asarray(weights, dtype=float)
-    return float(weights.sum() ** 2 / np.sum(weights**2))
-
-
-def _flatten_weights(weights, min_effective_fraction):
-    """``(weights ** a, a)`` with ``a`` the largest exponent in [0, 1] whose flattened
-    weights have an effective sample size of at least ``min_effective_fraction`` of
-    the rows (found by bisection, to ``_EXPONENT_TOL``; the exponent returned always
-    satisfies the bound).
-
-    The effective sample size of ``w ** a`` falls as ``a`` grows (its logarithm is
-    ``2 K(a) - K(2a)`` with ``K`` the convex cumulant function of ``log w``), from
-    every row at ``a = 0`` (equal weights: the unweighted score) to that of the
-    weights themselves at ``a = 1``, so the bound has one crossing to find.
-    """
-    weights = np.asarray(weights, dtype=float)
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
-        raise ValueError(
-            "ImportanceWeightedScorer: the importance weights of the source rows must be finite, "
-            "non-negative and not all zero to be flattened (min_effective_fraction)."
-        )
-    scaled = weights / weights.max()  # the ESS does not depend on the scale; no overflow
-    bound = min_effective_fraction * weights.size
-
-    def effective(a):
-        return _effective_sample_size(scaled**a) if a > 0 else float(weights.size)
-
-    if effective(1.0) >= bound:
-        return weights, 1.0
-    low, high = 0.0, 1.0  # effective(low) >= bound > effective(high)
-    while high - low > _EXPONENT_TOL:
-        middle = 0.5 * (low + high)
-        if effective(middle) >= bound:
-            low = middle
-        else:
-            high = middle
-    return (scaled**low if low > 0 else np.ones_like(weights)), low
 
 
 _IW_SPACES = ("input", "embedding")
@@ -248,13 +206,9 @@ class ImportanceWeightedScorer(DomainScorer):
             cache[key] = np.asarray(weighting.fit_weights(features, fold.y, fold.sample_domain), dtype=float)
             while len(cache) > _WEIGHTS_CACHE_SIZE:
                 cache.popitem(last=False)
-        weights = cache[key]
-        if self.min_effective_fraction is not None:
-            weights = weights.copy()
-            weights[fold.source], _ = _flatten_weights(weights[fold.source], self.min_effective_fraction)
         return estimate_target_score(
-            estimator, fold.X, fold.y, fold.sample_domain,
-            weighting=_FixedWeights(weights), scoring=self.scoring,
+            estimator, fold.X, fold.y, fold.sample_domain, weighting=_FixedWeights(cache[key]),
+            scoring=self.scoring, min_effective_fraction=self.min_effective_fraction,
         ).score
 
 
