@@ -233,27 +233,12 @@ def run_fewshot(d, seeds, ns, out, errors):
 
 # ------------------------------------------------------- score estimation
 
-def _as_float(result):
-    if isinstance(result, (float, int, np.floating, np.integer)):
-        return float(result)
-    for attr in ("score", "estimate", "weighted", "estimate_", "score_"):
-        if hasattr(result, attr):
-            return float(getattr(result, attr))
-    if isinstance(result, dict):
-        for k in ("estimate", "score", "weighted"):
-            if k in result:
-                return float(result[k])
-    if isinstance(result, tuple):
-        return float(result[0])
-    raise TypeError(f"cannot read a number from {type(result).__name__}")
-
-
 def run_estimates(d, out, errors, seed=0):
     """The source-only model is fitted on 70% of the source rows; its true target
     AUC is its AUC on the target test rows. Naive estimate: its AUC on the other
-    30% of the source rows. Weighted estimate: ``estimate_target_score`` (default
-    weighting) on those 30% held-out source rows stacked with the unlabelled pool rows."""
-    estimate = getattr(diagnostics, "estimate_target_score", None)
+    30% of the source rows. Weighted estimates: ``estimate_target_score`` (default
+    weighting) on those 30% held-out source rows stacked with the unlabelled pool
+    rows, with its default flattening and without it."""
     Xa, Xb, ya, yb = train_test_split(d["Xs"], d["ys"], test_size=0.3, stratify=d["ys"], random_state=seed)
     X = np.concatenate([Xb, d["Xpool"]])
     y = np.concatenate([yb, np.full(len(d["Xpool"]), -1)])
@@ -262,17 +247,19 @@ def run_estimates(d, out, errors, seed=0):
         model = make().fit(Xa, ya)
         out[(d["name"], clf_name, "naive")] = auc(model, Xb, yb)
         out[(d["name"], clf_name, "truth")] = auc(model, d["Xtest"], d["ytest"])
-        if estimate is not None:
+        for variant, fraction in (("weighted", 0.5), ("unflattened", None)):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = estimate(model, X, y, sample_domain, scoring="roc_auc")
-                out[(d["name"], clf_name, "weighted")] = _as_float(result)
-                ess = getattr(result, "effective_sample_size", None)
-                out[(d["name"], clf_name, "est_ess")] = None if ess is None else float(ess)
+                    result = diagnostics.estimate_target_score(model, X, y, sample_domain, scoring="roc_auc",
+                                                               min_effective_fraction=fraction)
+                out[(d["name"], clf_name, variant)] = result.score
+                out[(d["name"], clf_name, variant, "ess")] = result.effective_sample_size
+                out[(d["name"], clf_name, variant, "a")] = result.flattening
             except Exception as exc:
-                out[(d["name"], clf_name, "weighted")] = None
-                errors.append(f"estimate_target_score + {clf_name} on {d['name']}: {type(exc).__name__}: {exc}")
+                out[(d["name"], clf_name, variant)] = None
+                errors.append(f"estimate_target_score ({variant}) + {clf_name} on {d['name']}: "
+                              f"{type(exc).__name__}: {exc}")
 
 
 # ----------------------------------------------------------------- report
@@ -286,7 +273,7 @@ def mean_or_none(values):
     return float(np.mean(values)) if values else None
 
 
-def report(data, splits, ns, seeds, out, times, errors, quick, estimate_available, elapsed):
+def report(data, splits, ns, seeds, out, times, errors, quick, elapsed):
     names = [d["name"] for d in data]
     lines = [f"# Credit scoring under population shift{' (quick run)' if quick else ''}", "",
              "## Environment", "", harness.environment_summary(),
@@ -346,7 +333,7 @@ def report(data, splits, ns, seeds, out, times, errors, quick, estimate_availabl
               f"Mean over {len(seeds)} seed(s) (seed: which pool rows are labelled; stratified). "
               "Source only and the default importance weighting (DomainClassifierWeighting) use no "
               "target labels and are repeated for reference. RegularizedTransfer: "
-              "`RegularizedTransferClassifier(source_estimator=LogisticRegression(), lam=...)`, lam=auto (the default) chosen by 5-fold CV on the n labelled target rows "
+              "`RegularizedTransferClassifier(source_estimator=LogisticRegression(), lam=...)`, lam=auto (the default) chosen by 3 x 5-fold CV on the n labelled target rows (the largest lam within half a standard error of the best) "
               "(L2-SP toward the source coefficients; intercept free). TrAdaBoost (LogReg): "
               "`TrAdaBoostClassifier(LogisticRegression(), n_estimators=20, learning_rate=0.1)`; "
               "TrAdaBoost (trees): `TrAdaBoostClassifier(n_estimators=50)` (depth-3 trees, the default).",
@@ -373,39 +360,40 @@ def report(data, splits, ns, seeds, out, times, errors, quick, estimate_availabl
                 lines.append(f"| **mean over {len(rows)} split(s)** | " + " | ".join(cells) + " |")
             lines.append("")
     # (c) estimates
-    lines += ["## (c) Estimating the target AUC without target labels", ""]
-    if estimate_available:
-        lines += ["Model: the source-only classifier fitted on 70% of the source rows (stratified, seed 0); "
-                  "truth: its AUC on the target test rows. Naive estimate: its AUC on the other 30% of the "
-                  "source rows. Weighted estimate: `sktransfer.diagnostics.estimate_target_score(model, X, y, "
-                  "sample_domain, scoring='roc_auc')` with X the 30% held-out source rows stacked with the "
-                  "unlabelled target pool rows (default weighting, DomainClassifierWeighting). ESS: the "
-                  "estimate's effective sample size.",
-                  "", "| split | classifier | true target AUC | naive estimate | weighted estimate | ESS |",
-                  "|---|---|---:|---:|---:|---:|"]
-    else:
-        lines += ["`sktransfer.diagnostics.estimate_target_score` does not exist in this checkout: only "
-                  "the naive estimate (AUC on 30% held-out source rows of the model fitted on the other "
-                  "70%) is reported against the same model's true target AUC.", "",
-                  "| split | classifier | true target AUC | naive estimate |", "|---|---|---:|---:|"]
-    naive_err, weighted_err = [], []
+    lines += ["## (c) Estimating the target AUC without target labels", "",
+              "Model: the source-only classifier fitted on 70% of the source rows (stratified, seed 0); "
+              "truth: its AUC on the target test rows. Naive estimate: its AUC on the other 30% of the "
+              "source rows. Weighted estimate: `sktransfer.diagnostics.estimate_target_score(model, X, y, "
+              "sample_domain, scoring='roc_auc')` with X the 30% held-out source rows stacked with the "
+              "unlabelled target pool rows (default weighting, DomainClassifierWeighting), with its default "
+              "flattening of the weights to an effective sample size of at least half the rows "
+              "(`min_effective_fraction=0.5`; a: the exponent used) and without it "
+              "(`min_effective_fraction=None`). ESS: effective sample size of the weights used.",
+              "", "| split | classifier | true target AUC | naive estimate | weighted (default) | a | ESS "
+              "| weighted, unflattened | ESS |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    errs = {"naive": [], "weighted": [], "unflattened": []}
     for name in names:
         for clf_name in CLASSIFIERS:
-            truth, naive = out.get((name, clf_name, "truth")), out.get((name, clf_name, "naive"))
-            naive_err.append(abs(naive - truth))
-            if estimate_available:
-                w, ess = out.get((name, clf_name, "weighted")), out.get((name, clf_name, "est_ess"))
-                if w is not None:
-                    weighted_err.append(abs(w - truth))
-                ess = "n/a" if ess is None else f"{ess:.0f}"
-                lines.append(f"| {name} | {clf_name} | {f4(truth)} | {f4(naive)} | {f4(w)} | {ess} |")
-            else:
-                lines.append(f"| {name} | {clf_name} | {f4(truth)} | {f4(naive)} |")
-    lines += ["", f"- naive estimate, mean absolute error: **{np.mean(naive_err):.4f}** "
-              f"(over {len(naive_err)} split × classifier pairs)"]
-    if estimate_available:
-        lines.append(f"- weighted estimate, mean absolute error: **{f4(mean_or_none(weighted_err))}** "
-                     f"(over {len(weighted_err)} pairs)")
+            truth = out.get((name, clf_name, "truth"))
+            cells = [f4(truth)]
+            for variant in errs:
+                value = out.get((name, clf_name, variant))
+                if value is not None:
+                    errs[variant].append(abs(value - truth))
+                cells.append(f4(value))
+                if variant != "naive":
+                    a, ess = out.get((name, clf_name, variant, "a")), out.get((name, clf_name, variant, "ess"))
+                    cells += ([f"{a:.2f}"] if variant == "weighted" and a is not None else
+                              ["n/a"] if variant == "weighted" else [])
+                    cells.append("n/a" if ess is None else f"{ess:.0f}")
+            lines.append(f"| {name} | {clf_name} | " + " | ".join(cells) + " |")
+    labels = {"naive": "naive estimate (source AUC)", "weighted": "weighted estimate, default (flattened)",
+              "unflattened": "weighted estimate, unflattened"}
+    lines.append("")
+    for variant, label in labels.items():
+        lines.append(f"- {label}, mean absolute error: **{f4(mean_or_none(errs[variant]))}** "
+                     f"(over {len(errs[variant])} split × classifier pairs)")
     lines.append("")
     # (d) claims
     lines += ["## (d) The issue's two claims", ""]
@@ -479,15 +467,13 @@ def _run(args):
     seeds = list(range(args.seeds or (1 if args.quick else 3)))
     ns = (100, 300) if args.quick else N_LABELLED
     data = [prepare(s, quick=args.quick) for s in load_splits(args.data_home)]
-    estimate_available = hasattr(diagnostics, "estimate_target_score")
     out, times, errors = {}, {}, []
     for d in data:
         print(f"-- {d['name']}: {d['n_source']} source rows, {d['n_target']} target rows", flush=True)
         run_unsupervised(d, out, times, errors, quick=args.quick)
         run_fewshot(d, seeds, ns, out, errors)
         run_estimates(d, out, errors)
-    text = report(data, None, ns, seeds, out, times, errors, args.quick, estimate_available,
-                  time.perf_counter() - start)
+    text = report(data, None, ns, seeds, out, times, errors, args.quick, time.perf_counter() - start)
     harness.write_report("credit_quick" if args.quick else "credit", text, args.results_dir)
     return 0
 

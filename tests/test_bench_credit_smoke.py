@@ -24,7 +24,8 @@ def test_bench_credit_quick(tmp_path):
     report = (tmp_path / "credit_quick.md").read_text(encoding="utf-8")
     assert "## (a) No target labels" in report
     assert "### LogReg, n = 300" in report
-    assert "naive estimate, mean absolute error" in report
+    assert "naive estimate (source AUC), mean absolute error" in report
+    assert "weighted estimate, default (flattened), mean absolute error" in report
     for claim in ("parameter transfer beats both source-only and target-only at n=300 on average",
                   "default importance weighting never loses more than 0.005"):
         assert claim in report
