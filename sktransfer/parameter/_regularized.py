@@ -664,21 +664,8 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
 
     Notes
     -----
-    How ``lam="auto"`` chooses: the loss of each ``lam`` of ``LAM_GRID`` is
-    averaged over ``cv_repeats`` x ``cv`` folds of the labelled target rows,
-    and the largest ``lam`` whose mean loss is within half a standard error
-    (of the folds of the best ``lam``) of the lowest is kept. The plain
-    minimum trusts a noisy estimate: on the credit benchmark
-    (``benchmarks/bench_credit.py``, logistic regression, where the target
-    concept is close to the source one) it lost 0.007 AUC to the source
-    model at n = 100 target rows and 0.0006 at n = 300. The one-standard-error
-    rule (Hastie et al., ESL 7.10) fixed that but gave up most of the gain
-    where the target concept differs (a synthetic shift of the test suite).
-    Half a standard error over 3 x 5 folds kept both: -0.001 and +0.0009 AUC
-    against the source model on the credit splits, and above both the
-    source-only and the target-only model on the synthetic shift at n = 50
-    and n = 300. The rule was picked among six variants (0, 1/2 or 1
-    standard error; 1 or 3 repeats) by looking at those two benchmarks.
+    ``lam="auto"`` chooses as :class:`RegularizedTransferClassifier` does
+    (see its Notes), with the squared error as the loss.
 
     Examples
     --------
