@@ -41,7 +41,18 @@ __all__ = [
 
 
 class DomainWarning(UserWarning):
-    """Warning about the domains of a call, e.g. a fit that saw no target rows."""
+    """Warning about the domains of a call, e.g. a fit that saw no target rows.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sktransfer import DomainWarning, fit_domains
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = fit_domains([0, 1, 1], n_samples=3)  # no masked label: no target rows
+    >>> [w.category.__name__ for w in caught]
+    ['DomainWarning']
+    """
 
 
 def _as_1d(values, name):

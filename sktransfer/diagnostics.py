@@ -577,6 +577,17 @@ def plot_drift(report, top=10, *, ax=None):
     ------
     ImportError
         If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sktransfer.diagnostics import drift_report, plot_drift
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(size=(200, 4)), rng.normal(1.0, 1.0, size=(200, 4))]
+    >>> ax = plot_drift(drift_report(X, sample_domain=np.r_[[1] * 200, [-1] * 200]), top=3)
+    >>> ax.get_title(), len(ax.patches)
+    ('Most shifted features (top 3)', 3)
     """
     try:
         import matplotlib.pyplot as plt
@@ -619,6 +630,20 @@ class TargetScoreEstimate(NamedTuple):
         The exponent ``a`` of the flattened weights ``w ** a``: 1 when the
         weights as fitted had enough effective rows, toward 0 (the source
         score) the fewer they had.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.diagnostics import estimate_target_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(size=(300, 2)), rng.normal(3.0, 1.0, size=(200, 2))]
+    >>> y = np.r_[(X[:300, 0] > 0).astype(int), [-1] * 200]
+    >>> est = estimate_target_score(LogisticRegression().fit(X[:100], y[:100]), X[100:], y[100:])
+    >>> est._fields
+    ('score', 'source_score', 'effective_sample_size', 'flattening')
+    >>> round(est.effective_sample_size), 0 < est.flattening < 1  # flattened to 100 of 200 rows
+    (100, True)
     """
 
     score: float

@@ -39,6 +39,16 @@ class MMDTestResult(NamedTuple):
     pvalue : float
         Permutation p-value of the hypothesis that both samples come from the
         same distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.metrics import mmd_test
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(50, 2)), rng.normal(2.0, 1.0, size=(50, 2))
+    >>> result = mmd_test(X, Y, random_state=0)
+    >>> result._fields, bool(result.statistic > 0), bool(result.pvalue < 0.05)
+    (('statistic', 'pvalue'), True, True)
     """
 
     statistic: float

@@ -28,7 +28,27 @@ _MIN_EFFECTIVE_FRACTION = 0.1  # below this share of rows, weights are called de
 
 
 class DegenerateWeightsWarning(UserWarning):
-    """Importance weights whose effective sample size is a small share of the rows."""
+    """Importance weights whose effective sample size is a small share of the rows.
+
+    :class:`LabeledOnly` raises it when the effective sample size of the
+    weights of the labelled rows is below a tenth of them.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import LabeledOnly
+    >>> class OneRowDominates:  # a weighting that puts almost all weight on row 0
+    ...     def fit_weights(self, X, y, sample_domain):
+    ...         return np.r_[1e6, np.ones(len(X) - 1)]
+    >>> X, y = np.arange(44.0).reshape(22, 2), [0, 1] * 10 + [-1, -1]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LabeledOnly(LogisticRegression(), weighting=OneRowDominates()).fit(X, y)
+    >>> [w.category.__name__ for w in caught]
+    ['DegenerateWeightsWarning']
+    """
 
 
 _DELEGATED = ("predict", "predict_proba", "predict_log_proba", "decision_function", "transform")

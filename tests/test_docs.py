@@ -1,7 +1,11 @@
 """The documentation builds offline with no warning (``sphinx-build -W``),
 gallery included: every ``examples/plot_*.py`` runs inside sphinx-gallery."""
 
+import importlib
+import importlib.util
+import inspect
 import os
+import re
 import subprocess
 import sys
 
@@ -31,3 +35,52 @@ def test_docs_build_without_warnings(tmp_path):
     examples = sorted(p.stem for p in (REPO / "examples").glob("plot_*.py"))
     for name in examples:
         assert (html / "auto_examples" / f"{name}.html").exists(), name
+
+
+def _api_reference_names():
+    """The dotted names listed under the ``.. autosummary::`` directives of docs/api.rst."""
+    names, in_autosummary = [], False
+    for line in (REPO / "docs" / "api.rst").read_text(encoding="utf-8").splitlines():
+        if line.startswith(".. autosummary::"):
+            in_autosummary = True
+        elif in_autosummary and line.strip() and not line.startswith(" "):
+            in_autosummary = False  # the directive's body ends at the next unindented line
+        elif in_autosummary and re.fullmatch(r"   [A-Za-z_][\w.]*", line):
+            names.append(line.strip())
+    return names
+
+
+# subpackages with optional dependencies: their entries are skipped where those are missing
+_OPTIONAL_SUBPACKAGES = {"deep": ("torch", "skorch"), "features": ("torch",)}
+
+_EXAMPLES_SECTION = re.compile(r"^Examples\n-{3,}\n(.*?)(?=^\w[\w ]*\n-{3,}\n|\Z)", re.M | re.S)
+
+
+def _resolve(name):
+    obj = importlib.import_module("sktransfer")
+    for depth, part in enumerate(name.split("."), start=1):
+        if not hasattr(obj, part):  # a subpackage that `import sktransfer` does not import
+            importlib.import_module("sktransfer." + ".".join(name.split(".")[:depth]))
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_every_api_name_has_a_runnable_example():
+    names = _api_reference_names()
+    assert len(names) >= 40, names
+    missing, skipped = [], []
+    for name in names:
+        needs = _OPTIONAL_SUBPACKAGES.get(name.split(".")[0], ())
+        if any(importlib.util.find_spec(module) is None for module in needs):
+            skipped.append(name)
+            continue
+        doc = inspect.cleandoc(_resolve(name).__doc__ or "")
+        section = _EXAMPLES_SECTION.search(doc)
+        if section is None or ">>>" not in section.group(1):
+            missing.append(name)
+    assert not missing, (
+        f"{len(missing)} public name(s) of docs/api.rst lack a numpydoc Examples section "
+        f"with a doctest (>>>): {', '.join(missing)}"
+    )
+    if skipped:
+        pytest.skip(f"optional dependencies missing, not checked: {', '.join(skipped)}")

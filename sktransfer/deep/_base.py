@@ -56,6 +56,15 @@ class DomainDataset(Dataset):
     ``i`` drawn as a source row, ``len(self) + i`` is row ``i`` drawn as a
     target row (the same row can be both when a fit has no target rows and
     the source is its own target).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktransfer.deep import DomainDataset
+    >>> dataset = DomainDataset(torch.arange(6.0).reshape(3, 2), torch.tensor([0, 1, 1]))
+    >>> Xi, (yi, is_target) = dataset.__getitems__([0, 3 + 2])  # row 0 as source, row 2 as target
+    >>> len(dataset), Xi.tolist(), yi.tolist(), is_target.tolist()
+    (3, [[0.0, 1.0], [4.0, 5.0]], [0, 1], [False, True])
     """
 
     def __init__(self, X, y=None, source_indices=None, target_indices=None):
@@ -210,6 +219,15 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
     (the history key of the adaptation part of the loss, e.g. "domain_loss")
     and implement ``get_adaptation_loss(features, is_target)`` returning the
     loss to add to the label loss.
+
+    Examples
+    --------
+    >>> from sktransfer.deep import (BaseDomainNet, DomainAdversarialClassifier,
+    ...                              DomainAlignmentRegressor)
+    >>> issubclass(DomainAdversarialClassifier, BaseDomainNet)
+    True
+    >>> [c.adaptation_loss_name for c in (DomainAdversarialClassifier, DomainAlignmentRegressor)]
+    ['domain_loss', 'alignment_loss']
     """
 
     prefixes_ = NeuralNet.prefixes_ + ["domain_classifier"]

@@ -50,6 +50,18 @@ class AdaptationSchedule(Callback):
 
     Every deep net of sktransfer has this callback by default; it reads its
     settings from the net, so that ``set_params`` and grid search reach them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.deep import AdaptationSchedule, DomainAlignmentClassifier
+    >>> X, y = np.random.default_rng(0).normal(size=(40, 2)), np.r_[[0, 1] * 10, [-1] * 20]
+    >>> net = DomainAlignmentClassifier(max_epochs=4, batch_size=20, adaptation_schedule="ganin",
+    ...                                 random_state=0).fit(X, y)
+    >>> isinstance(dict(net.callbacks_)["adaptation_schedule"], AdaptationSchedule)
+    True
+    >>> [round(factor, 2) for factor in net.history[:, "adaptation_factor"]]  # rises to 1
+    [0.55, 0.95, 1.0, 1.0]
     """
 
     def initialize(self):

@@ -18,7 +18,21 @@ __all__ = ["GradientReversal", "grad_reverse", "DomainAdversarialClassifier",
 
 class GradientReversal(torch.autograd.Function):
     """Identity on the forward pass; multiplies the gradient by ``-lambda_``
-    on the backward pass."""
+    on the backward pass.
+
+    Use it through ``GradientReversal.apply(X, lambda_)``, or
+    :func:`grad_reverse`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktransfer.deep import GradientReversal
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> out = GradientReversal.apply(x, 2.0)
+    >>> out.sum().backward()
+    >>> out.tolist(), x.grad.tolist()
+    ([1.0, 2.0], [-2.0, -2.0])
+    """
 
     @staticmethod
     def forward(ctx, X, lambda_):

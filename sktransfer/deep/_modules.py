@@ -121,7 +121,18 @@ class SmallCNN(nn.Module):
 class DomainAdaptationNetwork(nn.Module):
     """A feature extractor, a label head on its features, and an optional
     domain head. ``forward`` returns the label head's output (what ``predict``
-    needs); training calls :meth:`features` and the heads itself."""
+    needs); training calls :meth:`features` and the heads itself.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from sktransfer.deep import MLP, DomainAdaptationNetwork
+    >>> net = DomainAdaptationNetwork(MLP(4, hidden_units=(8,)), nn.Linear(8, 3), nn.Linear(8, 1))
+    >>> X = torch.zeros(5, 4)
+    >>> net.features(X).shape, net(X).shape, net.domain_head(net.features(X)).shape
+    (torch.Size([5, 8]), torch.Size([5, 3]), torch.Size([5, 1]))
+    """
 
     def __init__(self, feature_extractor, label_head, domain_head=None):
         super().__init__()

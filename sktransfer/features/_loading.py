@@ -49,7 +49,25 @@ OFFLINE_HINT = (
 
 
 class ModelLoadError(OSError):
-    """A model could not be loaded (missing weights, unreachable hub)."""
+    """A model could not be loaded (missing weights, unreachable hub).
+
+    A subclass of :class:`OSError`, raised by :func:`load_model` (and so by
+    the fit of :class:`PretrainedFeatureExtractor`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sktransfer.features import ModelLoadError, load_model
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "broken.pt")
+    ...     with open(path, "wb") as file:
+    ...         _ = file.write(b"not a model")
+    ...     try:
+    ...         load_model(path)
+    ...     except ModelLoadError as exc:
+    ...         print(type(exc).__name__, isinstance(exc, OSError))
+    ModelLoadError True
+    """
 
 
 @dataclass
