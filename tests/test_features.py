@@ -63,21 +63,6 @@ class TinyCNN(nn.Module):
         return self.head(self.features(x).mean(dim=(2, 3)))
 
 
-class MnistCNN(nn.Module):
-    """The architecture of ccexam's mnist.pth (see shared/data/README.md)."""
-
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        )
-        self.classifier = nn.Sequential(nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-
-
 def features_layer(module, inputs):
     """A module-level (picklable) layer callable."""
     return module.features(inputs)
@@ -598,11 +583,11 @@ def test_peak_memory_of_chunked_extraction_is_bounded_by_one_chunk():
 
 @pytest.mark.skipif(not (DIGIT_CNNS / "mnist.pth").exists(), reason="shared/data digit CNNs not present")
 def test_mnist_cnn_penultimate_features():
-    net = MnistCNN()
-    net.load_state_dict(torch.load(DIGIT_CNNS / "mnist.pth", map_location="cpu"))
+    from sktransfer.datasets import fetch_digit_cnn
+
+    cnn = fetch_digit_cnn("mnist", data_home=DIGIT_CNNS.parent, download=False)
     digits = np.random.default_rng(0).random((5, 16, 16), dtype=np.float32)
-    extractor = PretrainedFeatureExtractor(net, layer="classifier.1",
-                                           preprocess=ImageBatchTransform(28, [0.1307], [0.3081]))
+    extractor = PretrainedFeatureExtractor(cnn.model, layer=cnn.feature_layer, preprocess=cnn.preprocess)
     features = extractor.fit_transform(digits)
     assert features.shape == (5, 128) and (features >= 0).all()  # after the ReLU
 
