@@ -80,7 +80,7 @@ from sktransfer.model_selection import (  # noqa: E402
     TargetScorer,
 )
 from sktransfer.model_selection._base import accepts_sample_domain  # noqa: E402
-from sktransfer.model_selection._scorers import _effective_sample_size, _flatten_weights  # noqa: E402
+from sktransfer._weights import effective_sample_size, flatten_weights  # noqa: E402
 from sktransfer.reweighting import DomainClassifierWeighting  # noqa: E402
 
 sys.path.insert(0, str(HERE))
@@ -284,7 +284,7 @@ def flattening_of_the_folds(task, n_splits):
     rows = []
     for _, val in DomainShuffleSplit(n_splits, test_size=TEST_SIZE, random_state=SPLIT_SEED).split(X, y):
         weights = DomainClassifierWeighting(random_state=0).fit_weights(X[val], y[val])[y[val] != -1]
-        rows.append((_effective_sample_size(weights) / weights.size, _flatten_weights(weights, 0.5)[1]))
+        rows.append((effective_sample_size(weights) / weights.size, flatten_weights(weights, 0.5)[1]))
     return rows
 
 
