@@ -50,6 +50,8 @@ _DEEP_EXPORTS = (
     "DomainAdversarialRegressor",
     "DomainAlignmentClassifier",
     "DomainAlignmentRegressor",
+    "FineTunedClassifier",
+    "FineTunedRegressor",
 )
 # The pretrained-feature transformer needs torch only (pip install 'sktransfer[features]').
 _FEATURES_EXPORTS = ("PretrainedFeatureExtractor", "ImageBatchTransform")

@@ -30,10 +30,12 @@ from ._dann import (
     GradientReversal,
     grad_reverse,
 )
+from ._finetune import BackboneFeatures, FineTunedClassifier, FineTunedRegressor
 from ._modules import MLP, DomainAdaptationNetwork, SmallCNN
 
 __all__ = [
     "AdaptationSchedule",
+    "BackboneFeatures",
     "BaseDomainNet",
     "DomainAdaptationNetwork",
     "DomainAdversarialClassifier",
@@ -42,6 +44,8 @@ __all__ = [
     "DomainAlignmentRegressor",
     "DomainBalancedBatchSampler",
     "DomainDataset",
+    "FineTunedClassifier",
+    "FineTunedRegressor",
     "GradientReversal",
     "MLP",
     "SmallCNN",
