@@ -197,8 +197,8 @@ def digits_section(data_home):
         harness.accuracy_table(merged),
         "",
         *notes,
-        "- Fine-tuning rows (frozen / last block / full / L2-SP with 10 labelled target digits per class) come "
-        "with the fine-tuning half of issue 6 (`FineTunedClassifier`, on the skorch base), not in this report yet.",
+        "- Fine-tuning the same MNIST CNN with 10 labelled USPS digits per class (frozen / last block / full / "
+        "L2-SP, `FineTunedClassifier`): `bench_finetune.py`, report `finetune.md`.",
         "",
     ]
 
