@@ -1,6 +1,7 @@
 """Hyper-parameter search on a Dask cluster through joblib gives the local result.
 
-Each estimator family is cloned, pickled and fitted in worker processes of a
+Each estimator family (alignment, reweighting, parameter transfer, boosting, model
+selection, DANN, pretrained features, fine-tuning) is cloned, pickled and fitted in worker processes of a
 ``dask.distributed.LocalCluster``; the grid search must find the same best
 parameters and the same cross-validated scores as the same search run locally.
 """
@@ -90,9 +91,49 @@ def _deep_search():
     return search, (X, y), {}
 
 
-@pytest.mark.parametrize("family", [*_searches(), "deep"])
+def _pretrained_backbone():
+    """A fixed-weight network that stands for a pretrained one (pickled to the workers)."""
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+
+
+def _features_search():
+    pytest.importorskip("torch")
+    from sktransfer.features import PretrainedFeatureExtractor
+
+    Xs, ys, Xt, _ = _shifted_problem()
+    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    pipe = make_da_pipeline(PretrainedFeatureExtractor(_pretrained_backbone(), layer="1", device="cpu"),
+                            CORAL(), LogisticRegression())
+    search = GridSearchCV(pipe, {"coral__reg": [0.1, 10.0], "logisticregression__estimator__C": [0.1, 1.0]},
+                          cv=KFold(3, shuffle=True, random_state=0))
+    return search, (X, y), {}
+
+
+def _fine_tuning_search():
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from sktransfer.deep import FineTunedClassifier
+
+    Xs, ys, Xt, yt = _shifted_problem()
+    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    search = GridSearchCV(
+        FineTunedClassifier(_pretrained_backbone(), layer="1", max_epochs=3, random_state=0),
+        {"unfreeze": [0, "all"], "lr": [1e-3, 1e-2]}, cv=KFold(2, shuffle=True, random_state=0),
+    )
+    return search, (X, y), {}
+
+
+_TORCH_SEARCHES = {"deep": _deep_search, "pretrained features": _features_search,
+                   "fine-tuning": _fine_tuning_search}
+
+
+@pytest.mark.parametrize("family", [*_searches(), *_TORCH_SEARCHES])
 def test_grid_search_on_a_local_cluster_matches_the_local_run(client, family):
-    make = _deep_search if family == "deep" else lambda: _searches()[family]
+    make = _TORCH_SEARCHES.get(family) or (lambda: _searches()[family])
     search, (X, y), fit_params = make()
     local = search.fit(X, y, **fit_params)
     local_params, local_scores = local.best_params_, local.cv_results_["mean_test_score"]
