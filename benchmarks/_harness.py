@@ -229,6 +229,18 @@ def accuracy_table(results, *, best=True, decimals=1):
     return "\n".join(lines)
 
 
+def run_with_blas_threads(run, args, limit):
+    """``run(args)``, with the BLAS/OpenMP thread pools limited to ``limit``
+    threads (threadpoolctl) when ``limit`` is a positive number; None or 0
+    leaves the pools as they are."""
+    if not limit:
+        return run(args)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=limit):
+        return run(args)
+
+
 def time_callable(fn, *, repeats=5, warmup=1):
     """Wall-clock seconds of ``repeats`` calls of ``fn()`` (after ``warmup`` untimed calls)."""
     for _ in range(warmup):

@@ -182,12 +182,7 @@ def main(argv=None):
                              "(threadpoolctl; default: leave them as they are). On a shared or "
                              "oversubscribed machine 1 thread gives far steadier timings.")
     args = parser.parse_args(argv)
-    if args.blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=args.blas_threads):
-            return _run(args)
-    return _run(args)
+    return harness.run_with_blas_threads(_run, args, args.blas_threads)
 
 
 def _run(args):

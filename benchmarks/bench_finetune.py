@@ -239,12 +239,7 @@ def main(argv=None):
                         help="limit BLAS/OpenMP thread pools (threadpoolctl) for the whole run")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    if args.blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=args.blas_threads):
-            return _run(args)
-    return _run(args)
+    return harness.run_with_blas_threads(_run, args, args.blas_threads)
 
 
 if __name__ == "__main__":

@@ -714,12 +714,7 @@ def main(argv=None):
     if args.scale_child is not None:
         scale_child(json.loads(args.scale_child))
         return 0
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=args.blas_threads):
-            return _run(args)
-    return _run(args)
+    return harness.run_with_blas_threads(_run, args, args.blas_threads)
 
 
 def _run(args):

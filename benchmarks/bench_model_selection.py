@@ -417,12 +417,7 @@ def main(argv=None):
                              "default 1000, 0 for all)")
     parser.add_argument("--no-skada", action="store_true", help="leave skada's scorers out")
     args = parser.parse_args(argv)
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=args.blas_threads):
-            return _run(args)
-    return _run(args)
+    return harness.run_with_blas_threads(_run, args, args.blas_threads)
 
 
 def _run(args):
