@@ -7,6 +7,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from _expected_failures import MASKED_LABEL_REASON
+
 from sktransfer import (
     CORAL,
     DomainStandardScaler,
@@ -58,12 +60,6 @@ ESTIMATORS = [
     TrAdaBoostR2(n_estimators=5, n_steps=3, n_folds=3, random_state=0),
     make_da_pipeline(StandardScaler(), RegularizedTransferClassifier(lam=10.0)),
 ]
-
-MASKED_LABEL_REASON = (
-    "the check fits binary labels {-1, 1}; -1 is the masked label of the domain "
-    "convention (as in sklearn's SelfTrainingClassifier), so only one class is left"
-)
-
 
 PIPELINE_REASON = (
     "a Pipeline fits the estimators of its `steps` parameter in place; sklearn "

@@ -9,7 +9,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 import sklearn  # noqa: E402
-from sklearn.base import is_classifier  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
@@ -34,6 +33,7 @@ from sktransfer.deep import (  # noqa: E402
     grad_reverse,
     mmd_loss,
 )
+from _expected_failures import skorch_net_expected_failed_checks  # noqa: E402
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="CUDA is not available on this machine")
@@ -598,32 +598,7 @@ CHECKED = [
     DomainAlignmentRegressor(**CHECK_PARAMS),
 ]
 
-SKORCH_INIT_REASON = (
-    "skorch's NeuralNet.__init__ sets history_, initialized_ and virtual_params_; every skorch "
-    "net fails this check, and the training loop is skorch's, not re-implemented here"
-)
-MASKED_LABEL_REASON = (
-    "the check fits binary labels {-1, 1}; -1 is the masked label of the domain "
-    "convention (as in sklearn's SelfTrainingClassifier), so only one class is left"
-)
-FLOAT32_REASON = (
-    "the network computes in float32, and a matrix product over a batch of 20 rows and over "
-    "1 row may differ in the last bits (about 1e-7 relative), above the check's tolerance; "
-    "whether it does depends on the trained weights, so the check sometimes passes. "
-    "Classifiers pass it (their argmax does not move)"
-)
 
-
-def _expected_failed_checks(estimator):
-    failures = {"check_no_attributes_set_in_init": SKORCH_INIT_REASON}
-    if is_classifier(estimator):
-        failures["check_classifiers_classes"] = MASKED_LABEL_REASON
-    else:
-        failures["check_methods_subset_invariance"] = FLOAT32_REASON
-    return failures
-
-
-@pytest.mark.filterwarnings("ignore::sktransfer.DomainWarning")
-@parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(CHECKED, expected_failed_checks=skorch_net_expected_failed_checks)
 def test_sklearn_compatible_deep_estimator(estimator, check):
     check(estimator)

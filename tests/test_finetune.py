@@ -9,7 +9,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 import sklearn  # noqa: E402
-from sklearn.base import is_classifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -17,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from torch import nn  # noqa: E402
 
 from sktransfer.deep import BackboneFeatures, FineTunedClassifier, FineTunedRegressor  # noqa: E402
+from _expected_failures import skorch_net_expected_failed_checks  # noqa: E402
 
 N_FEATURES, N_CLASSES = 20, 4
 
@@ -270,6 +270,58 @@ def test_string_labels_pickle_clone_and_callable_layer(pretrained):
     np.testing.assert_array_equal(copy.fit(X, names).predict_proba(X), clf.predict_proba(X))
 
 
+CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not CUDA, reason="CUDA is not available on this machine")
+
+
+def test_a_net_saved_for_cuda_loads_on_a_cpu_only_machine(pretrained, monkeypatch):
+    """The pretrained weights w0 of L2-SP are mapped to the CPU with the module
+    when a net pickled with device='cuda' is loaded where CUDA is absent (the
+    'cuda' net is simulated on the CPU)."""
+    from skorch.exceptions import DeviceWarning
+
+    X, y = target_rows()
+    clf = FineTunedClassifier(pretrained, layer="body", alpha=0.1, **FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.device = "cuda"  # as if trained on a GPU (the tensors are on the CPU here)
+    payload = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning, match="cpu"):
+        loaded = pickle.loads(payload)
+    assert str(loaded.device) == "cpu"
+    assert all(w0.device.type == "cpu" for w0 in loaded.pretrained_params_.values())
+    np.testing.assert_allclose(loaded.predict_proba(X), expected)
+    loaded.set_params(max_epochs=1).partial_fit(X, y)  # training goes on, penalty included
+
+
+@needs_cuda
+@pytest.mark.parametrize("unfreeze", [0, 1, "all"])
+def test_fine_tuning_on_cuda_and_loading_on_a_cpu_only_machine(pretrained, unfreeze, monkeypatch):
+    from skorch.exceptions import DeviceWarning
+
+    X, y = target_rows()
+    clf = FineTunedClassifier(pretrained, layer="body", unfreeze=unfreeze, alpha=0.1, beta=0.01,
+                              device="cuda", **FAST).fit(X, y)
+    assert all(p.is_cuda for p in clf.module_.parameters())
+    assert all(w0.is_cuda for w0 in clf.pretrained_params_.values())
+    assert next(pretrained.parameters()).device.type == "cpu"  # the user's backbone stays put
+    expected = clf.predict_proba(X)
+    payload = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning):
+        loaded = pickle.loads(payload)
+    assert all(not p.is_cuda for p in loaded.module_.parameters())
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-4)
+
+
+@needs_cuda
+def test_fine_tuned_regressor_on_cuda():
+    X, y = target_rows()
+    reg = FineTunedRegressor(device="cuda", **FAST).fit(X, y.astype(np.float32))
+    assert next(reg.module_.parameters()).is_cuda
+    assert np.isfinite(reg.predict(X)).all()
+
+
 def test_pipeline_and_grid_search(pretrained):
     X, y = target_rows(96)
     pipe = make_pipeline(StandardScaler(), FineTunedClassifier(pretrained, layer="body", **FAST))
@@ -313,30 +365,7 @@ CHECKED = [
     FineTunedRegressor(**CHECK_PARAMS),
 ]
 
-SKORCH_INIT_REASON = (
-    "skorch's NeuralNet.__init__ sets history_, initialized_ and virtual_params_; every skorch "
-    "net fails this check, and the training loop is skorch's, not re-implemented here"
-)
-MASKED_LABEL_REASON = (
-    "the check fits binary labels {-1, 1}; -1 is the masked label of the domain "
-    "convention (as in sklearn's SelfTrainingClassifier), so only one class is left"
-)
-FLOAT32_REASON = (
-    "the network computes in float32, and a matrix product over a batch of 20 rows and over "
-    "1 row may differ in the last bits (about 1e-7 relative), above the check's tolerance; "
-    "whether it does depends on the trained weights, so the check may pass"
-)
 
-
-def _expected_failed_checks(estimator):
-    failures = {"check_no_attributes_set_in_init": SKORCH_INIT_REASON}
-    if is_classifier(estimator):
-        failures["check_classifiers_classes"] = MASKED_LABEL_REASON
-    else:
-        failures["check_methods_subset_invariance"] = FLOAT32_REASON
-    return failures
-
-
-@parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(CHECKED, expected_failed_checks=skorch_net_expected_failed_checks)
 def test_sklearn_compatible_fine_tuned_net(estimator, check):
     check(estimator)
