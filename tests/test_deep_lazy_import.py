@@ -22,16 +22,15 @@ def test_import_sktransfer_does_not_import_torch_or_skorch():
 def test_deep_estimators_are_exported_lazily():
     pytest.importorskip("torch")
     pytest.importorskip("skorch")
-    import sktransfer
-
-    if not hasattr(sktransfer, "__getattr__"):
-        pytest.skip("sktransfer/__init__.py has no lazy export of the deep estimators yet")
     proc = run(
         "import sys, sktransfer\n"
         "assert 'torch' not in sys.modules\n"
         "from sktransfer.deep import DomainAdversarialClassifier as D\n"
         "assert sktransfer.DomainAdversarialClassifier is D\n"
         "assert 'DomainAlignmentClassifier' in dir(sktransfer)\n"
+        "from sktransfer.deep import FineTunedClassifier, FineTunedRegressor\n"
+        "assert sktransfer.FineTunedClassifier is FineTunedClassifier\n"
+        "assert sktransfer.FineTunedRegressor is FineTunedRegressor\n"
         "print('ok')"
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
