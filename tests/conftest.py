@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# the benchmark data: $SKTRANSFER_DATA_HOME, else ../shared/data beside the repository
+SHARED_DATA = Path(os.environ.get("SKTRANSFER_DATA_HOME") or REPO.parent / "shared" / "data")
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
 """Smoke run of benchmarks/bench_credit.py --quick (skipped without the credit data)."""
 
 import importlib.util
-import os
-from pathlib import Path
 
 import pytest
+from conftest import REPO, SHARED_DATA
 
-REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "benchmarks" / "bench_credit.py"
-DATA = Path(os.environ.get("SKTRANSFER_DATA_HOME") or REPO.parent / "shared" / "data")
+DATA = SHARED_DATA
 
 
 @pytest.mark.skipif(

@@ -5,8 +5,6 @@ import pandas as pd
 import pytest
 from scipy.linalg import sqrtm
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 import sktransfer._linalg
 import sktransfer.alignment._coral

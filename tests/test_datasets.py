@@ -12,10 +12,10 @@ import shutil
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from sktransfer.datasets import _benchmarks
 from sktransfer.datasets._benchmarks import (
@@ -25,7 +25,6 @@ from sktransfer.datasets._benchmarks import (
     get_data_home,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_data = pytest.mark.skipif(
     not SHARED_DATA.is_dir(), reason=f"benchmark data folder {SHARED_DATA} is absent"
 )

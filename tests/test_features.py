@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
@@ -34,7 +35,7 @@ from sktransfer.features import (  # noqa: E402
     PretrainedFeatureExtractor,
 )
 
-DIGIT_CNNS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ccexam_digit_cnns"
+DIGIT_CNNS = SHARED_DATA / "ccexam_digit_cnns"
 
 
 # ---- small models ----------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """TCA, JDA and Subspace Alignment: the algebra against direct formulas, the
 large-data path, and that they help on real shifts."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 from scipy.linalg import eigh
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.neighbors import KNeighborsClassifier
@@ -19,7 +18,7 @@ from sktransfer import (
     stack_domains,
 )
 
-DATA_HOME = Path(os.environ.get("SKTRANSFER_DATA_HOME", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_HOME = SHARED_DATA
 needs_data = pytest.mark.skipif(not (DATA_HOME / "mnist_usps_jda").is_dir(), reason="benchmark data not found")
 
 

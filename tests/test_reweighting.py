@@ -6,7 +6,7 @@ from scipy.stats import norm
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 
-from sktransfer import LabeledOnly, make_da_pipeline, stack_domains
+from sktransfer import make_da_pipeline, stack_domains
 from sktransfer.reweighting import (
     KLIEP,
     DomainClassifierWeighting,
