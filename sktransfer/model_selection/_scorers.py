@@ -128,7 +128,7 @@ class ImportanceWeightedScorer(DomainScorer):
     variance-control variants tried in ``benchmarks/bench_model_selection.py``
     (this one, and the same with ``space="embedding"``), it had the lower
     mean selection regret, lower than that of source accuracy, but by a
-    margin within noise (1.43 against 1.48 points over 72 task-method
+    margin within noise (1.44 against 1.49 points over 72 task-method
     grids: the same choice 60 times, a better one 6, a worse one 6). On real domains the weights as fitted often have an effective
     sample size of a few percent of the rows, and the flattened score then
     stays close to the source score. Where the shift is pure covariate
