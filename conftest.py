@@ -13,5 +13,6 @@ def _importable(name):
 # sktransfer.deep needs the optional torch and skorch: without them its modules
 # cannot be imported, so their doctests are not collected (tests/ skips by itself)
 collect_ignore_glob = [] if all(map(_importable, ("torch", "skorch"))) else ["sktransfer/deep/*"]
-# sktransfer.features needs torch only
-collect_ignore_glob += [] if _importable("torch") else ["sktransfer/features/*"]
+# sktransfer.features and the modules of the pretrained digit CNNs need torch only
+collect_ignore_glob += [] if _importable("torch") else [
+    "sktransfer/features/*", "sktransfer/datasets/_digit_cnn_modules.py"]

@@ -104,7 +104,7 @@ def fetch_digit_cnn(name, *, data_home=None, download=True):
     Examples
     --------
     >>> from sktransfer.datasets import fetch_digit_cnn
-    >>> from sktransfer.features import PretrainedFeatureExtractor
+    >>> from sktransfer.features import PretrainedFeatureExtractor  # doctest: +SKIP
     >>> cnn = fetch_digit_cnn("mnist")  # doctest: +SKIP
     >>> extractor = PretrainedFeatureExtractor(  # doctest: +SKIP
     ...     cnn.model, layer=cnn.feature_layer, preprocess=cnn.preprocess)
