@@ -88,3 +88,26 @@ def test_every_api_name_has_a_runnable_example():
     )
     if skipped:
         pytest.skip(f"optional dependencies missing, not checked: {', '.join(skipped)}")
+
+
+_PUBLIC_MODULES = ("sktransfer", "sktransfer.alignment", "sktransfer.reweighting", "sktransfer.parameter",
+                   "sktransfer.deep", "sktransfer.features", "sktransfer.model_selection",
+                   "sktransfer.metrics", "sktransfer.diagnostics", "sktransfer.datasets")
+
+
+def test_every_public_class_and_function_is_in_the_api_reference():
+    listed = {name.split(".")[-1] for name in _api_reference_names()}
+    missing, skipped = [], []
+    for module_name in _PUBLIC_MODULES:
+        needs = _OPTIONAL_SUBPACKAGES.get(module_name.split(".")[-1], ())
+        if any(importlib.util.find_spec(module) is None for module in needs):
+            skipped.append(module_name)
+            continue
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if (inspect.isclass(obj) or callable(obj)) and name not in listed:
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"public names missing from docs/api.rst: {', '.join(missing)}"
+    if skipped:
+        pytest.skip(f"optional dependencies missing, not checked: {', '.join(skipped)}")
