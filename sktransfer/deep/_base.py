@@ -530,6 +530,20 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
 
     def _prepare_fit(self, X, y, sample_domain, reset):
         """Validate a fit's data once and build the training dataset."""
+        X_tensor, y = self._check_fit_data(X, y, reset)
+        sample_domain = fit_domains(y, sample_domain, n_samples=X_tensor.shape[0], task=self._task,
+                                    estimator=type(self).__name__)
+        labelled, y_encoded = self._encode_fit_labels(X_tensor, y, reset)
+        # labelled target rows (few-shot) are trained on like source rows, and still
+        # count as target rows for the adaptation loss
+        source = np.flatnonzero(labelled)
+        target = np.flatnonzero(sample_domain < 0)
+        if len(target) == 0:  # the documented fallback: the source is its own target
+            target = source
+        return DomainDataset(X_tensor, y_encoded, source, target)
+
+    def _check_fit_data(self, X, y, reset):
+        """The parameters, ``X`` as a tensor and ``y`` checked against it."""
         self._check_params()
         X_tensor = self._validate_X(X, reset=reset)
         if y is None:
@@ -540,18 +554,18 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
         y = self._check_y(y)
         if y.shape[0] != X_tensor.shape[0]:
             raise ValueError(f"y has {y.shape[0]} entries but X has {X_tensor.shape[0]} rows.")
-        sample_domain = fit_domains(y, sample_domain, n_samples=X_tensor.shape[0], task=self._task,
-                                    estimator=type(self).__name__)
+        return X_tensor, y
+
+    def _encode_fit_labels(self, X_tensor, y, reset):
+        """The mask of labelled rows and the encoded labels (-1 / NaN elsewhere);
+        records the row shape and the seed of the fit (kept by ``partial_fit``)."""
         labelled = ~unlabeled_mask(y, self._task)
         if not labelled.any():
-            raise ValueError(f"{type(self).__name__}: no labelled row to learn the labels from.")
+            raise ValueError(
+                f"{type(self).__name__}: no labelled row to learn from: every row is unlabelled "
+                "(y = -1 or NaN marks an unlabelled row)."
+            )
         y_encoded = self._encode_targets(y, labelled, reset=reset)
-        # labelled target rows (few-shot) are trained on like source rows, and still
-        # count as target rows for the adaptation loss
-        source = np.flatnonzero(labelled)
-        target = np.flatnonzero(sample_domain < 0)
-        if len(target) == 0:  # the documented fallback: the source is its own target
-            target = source
         if not reset and tuple(X_tensor.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has rows of shape {tuple(X_tensor.shape[1:])}, but {type(self).__name__} "
@@ -563,7 +577,7 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
             if self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
             self.random_state_seed_ = seed
-        return DomainDataset(X_tensor, y_encoded, source, target)
+        return labelled, y_encoded
 
     def _predict_outputs(self, X):
         check_is_fitted(self, "input_shape_")

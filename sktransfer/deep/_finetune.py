@@ -23,12 +23,10 @@ import difflib
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from .._domain import unlabeled_mask
 from ._base import (
     BaseDomainNet,
     DomainClassifierMixin,
@@ -156,6 +154,8 @@ class _BaseFineTuningNet(NeuralNet):
     # the input checks, the dataset, the label loss on labelled rows and the
     # prediction path are those of the domain-adaptation nets
     _validate_X = BaseDomainNet._validate_X
+    _check_fit_data = BaseDomainNet._check_fit_data
+    _encode_fit_labels = BaseDomainNet._encode_fit_labels
     get_dataset = BaseDomainNet.get_dataset
     _label_loss = BaseDomainNet.get_loss
     _predict_outputs = BaseDomainNet._predict_outputs
@@ -418,32 +418,8 @@ class _BaseFineTuningNet(NeuralNet):
 
     def _prepare_fit(self, X, y, reset):
         """Validate a fit's data and keep its labelled rows."""
-        name = type(self).__name__
-        self._check_params()
-        X_tensor = self._validate_X(X, reset=reset)
-        if y is None:
-            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        y = self._check_y(y)
-        if y.shape[0] != X_tensor.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} entries but X has {X_tensor.shape[0]} rows.")
-        labelled = ~unlabeled_mask(y, self._task)
-        if not labelled.any():
-            raise ValueError(
-                f"{name}: every row is unlabelled (y = -1 or NaN marks an unlabelled row); "
-                "fine-tuning needs labelled rows."
-            )
-        y_encoded = self._encode_targets(y, labelled, reset=reset)
-        if not reset and tuple(X_tensor.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has rows of shape {tuple(X_tensor.shape[1:])}, but {name} was fitted on "
-                f"rows of shape {self.input_shape_}."
-            )
-        self.input_shape_ = tuple(X_tensor.shape[1:])
-        if reset or not hasattr(self, "random_state_seed_"):
-            seed = None
-            if self.random_state is not None:
-                seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-            self.random_state_seed_ = seed
+        X_tensor, y = self._check_fit_data(X, y, reset)
+        labelled, y_encoded = self._encode_fit_labels(X_tensor, y, reset)
         rows = torch.as_tensor(np.flatnonzero(labelled))
         y_train = y_encoded[rows]
         return DomainDataset(X_tensor[rows], y_train), y_train
