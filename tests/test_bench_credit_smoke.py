@@ -6,19 +6,18 @@ import pytest
 from conftest import REPO, SHARED_DATA
 
 BENCH = REPO / "benchmarks" / "bench_credit.py"
-DATA = SHARED_DATA
 
 
 @pytest.mark.skipif(
-    not (DATA / "taiwan_default_credit_card" / "UCI_Credit_Card.csv").exists()
-    or not (DATA / "german_credit" / "german.tsv.gz").exists(),
-    reason=f"credit data not found under {DATA}",
+    not (SHARED_DATA / "taiwan_default_credit_card" / "UCI_Credit_Card.csv").exists()
+    or not (SHARED_DATA / "german_credit" / "german.tsv.gz").exists(),
+    reason=f"credit data not found under {SHARED_DATA}",
 )
 def test_bench_credit_quick(tmp_path):
     spec = importlib.util.spec_from_file_location("bench_credit", BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.main(["--quick", "--data-home", str(DATA), "--results-dir", str(tmp_path)]) == 0
+    assert bench.main(["--quick", "--data-home", str(SHARED_DATA), "--results-dir", str(tmp_path)]) == 0
     report = (tmp_path / "credit_quick.md").read_text(encoding="utf-8")
     assert "## (a) No target labels" in report
     assert "### LogReg, n = 300" in report

@@ -1,9 +1,10 @@
 """Hyper-parameter search on a Dask cluster through joblib gives the local result.
 
-Each estimator family (alignment, reweighting, parameter transfer, boosting, model
-selection, DANN, pretrained features, fine-tuning) is cloned, pickled and fitted in worker processes of a
-``dask.distributed.LocalCluster``; the grid search must find the same best
-parameters and the same cross-validated scores as the same search run locally.
+Each estimator family (alignment, reweighting, parameter transfer, boosting,
+model selection, DANN, pretrained features, fine-tuning) is cloned, pickled and
+fitted in worker processes of a ``dask.distributed.LocalCluster``; the grid
+search must find the same best parameters and the same cross-validated scores
+as the same search run locally.
 """
 
 import numpy as np
@@ -38,6 +39,13 @@ def _shifted_problem(seed=0):
     ys = (Xs[:, 0] + 0.5 * Xs[:, 1] > 0).astype(int)
     yt = (Xt[:, 0] + 0.5 * Xt[:, 1] > 0.5).astype(int)
     return Xs, ys, Xt, yt
+
+
+def _float32_stacked_problem():
+    """The shifted problem stacked (target labels masked), in float32 for the torch nets."""
+    Xs, ys, Xt, _ = _shifted_problem()
+    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    return X, y
 
 
 def _searches():
@@ -82,8 +90,7 @@ def _deep_search():
     pytest.importorskip("skorch")
     from sktransfer.deep import DomainAdversarialClassifier
 
-    Xs, ys, Xt, _ = _shifted_problem()
-    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    X, y = _float32_stacked_problem()
     search = GridSearchCV(
         DomainAdversarialClassifier(max_epochs=3, random_state=0, verbose=0),
         {"module__hidden_units": [(8,), (16, 16)]}, cv=KFold(2, shuffle=True, random_state=0),
@@ -104,8 +111,7 @@ def _features_search():
     pytest.importorskip("torch")
     from sktransfer.features import PretrainedFeatureExtractor
 
-    Xs, ys, Xt, _ = _shifted_problem()
-    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    X, y = _float32_stacked_problem()
     pipe = make_da_pipeline(PretrainedFeatureExtractor(_pretrained_backbone(), layer="1", device="cpu"),
                             CORAL(), LogisticRegression())
     search = GridSearchCV(pipe, {"coral__reg": [0.1, 10.0], "logisticregression__estimator__C": [0.1, 1.0]},
@@ -118,8 +124,7 @@ def _fine_tuning_search():
     pytest.importorskip("skorch")
     from sktransfer.deep import FineTunedClassifier
 
-    Xs, ys, Xt, yt = _shifted_problem()
-    X, y, _ = stack_domains(Xs.astype(np.float32), ys, Xt.astype(np.float32))
+    X, y = _float32_stacked_problem()
     search = GridSearchCV(
         FineTunedClassifier(_pretrained_backbone(), layer="1", max_epochs=3, random_state=0),
         {"unfreeze": [0, "all"], "lr": [1e-3, 1e-2]}, cv=KFold(2, shuffle=True, random_state=0),
