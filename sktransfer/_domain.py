@@ -23,6 +23,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 SOURCE_ID = 1
 TARGET_ID = -1
@@ -182,14 +183,109 @@ def derive_sample_domain(y=None, sample_domain=None, *, n_samples, task="auto"):
     if y is not None and num_rows(y) != n_samples:
         raise ValueError(f"y has {num_rows(y)} entries but X has {n_samples} rows.")
     if sample_domain is not None:
-        return check_sample_domain(sample_domain, n_samples)
+        sd = check_sample_domain(sample_domain, n_samples)
+        if y is not None:
+            check_masked_labels(y, sd, task=task)
+        return sd
     if y is not None:
+        check_masked_labels(y, None, task=task)
         return np.where(unlabeled_mask(y, task), TARGET_ID, SOURCE_ID)
     return np.full(n_samples, SOURCE_ID, dtype=np.int64)
 
 
+def _is_minus_one(y):
+    """Where ``y`` holds the value -1 (any numeric type, object arrays too)."""
+    y = np.asarray(y)
+    if y.dtype.kind in "iuf":
+        return y == MASKED_LABEL
+    if y.dtype.kind == "O":
+        return np.fromiter(
+            (isinstance(v, numbers.Real) and not isinstance(v, bool) and v == MASKED_LABEL for v in y),
+            dtype=bool, count=len(y),
+        )
+    return np.zeros(y.shape, dtype=bool)
+
+
+def check_masked_labels(y, sample_domain=None, *, task="auto", estimator=None):
+    """Refuse, or warn about, a label ``-1`` that would be read as the mask by mistake.
+
+    ``-1`` masks unlabelled target rows, so a class that is really labelled
+    ``-1`` would vanish from the fit. This is never silent:
+
+    - where ``sample_domain`` marks a row as source, a ``-1`` label is an
+      error (the row says it is source, its label says it is unlabelled);
+    - without ``sample_domain``, labels that are exactly ``{-1, 1}`` (the
+      usual coding of a binary outcome) warn that the ``-1`` rows are taken
+      as unlabelled target rows.
+
+    Regression labels (``task="regression"``, or a float ``y`` holding NaN)
+    are not concerned: there only NaN masks.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels.
+    sample_domain : ndarray of int of shape (n_samples,), default=None
+        Validated domain ids, if given.
+    task : {"auto", "classification", "regression"}, default="auto"
+        How ``y`` marks unlabelled rows, see :func:`unlabeled_mask`.
+    estimator : str, default=None
+        Name used in messages.
+
+    Raises
+    ------
+    ValueError
+        If a row that ``sample_domain`` marks as source has the label -1.
+
+    Warns
+    -----
+    DomainWarning
+        If, without ``sample_domain``, the labels are exactly {-1, 1}.
+
+    Examples
+    --------
+    >>> from sktransfer._domain import check_masked_labels
+    >>> check_masked_labels([0, 1, -1], [1, 1, -1])  # -1 on a target row: the mask
+    >>> check_masked_labels([0, 1, -1], [1, 1, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 row(s) that sample_domain marks as source (positive id) have the label -1, ...
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
+        return
+    y = y.ravel()
+    masked = unlabeled_mask(y, task) & _is_minus_one(y)
+    if not masked.any():
+        return
+    who = f"{estimator}: " if estimator else ""
+    if sample_domain is not None:
+        wrong = masked & (np.asarray(sample_domain) > 0)
+        if wrong.any():
+            raise ValueError(
+                f"{who}{int(wrong.sum())} row(s) that sample_domain marks as source (positive id) "
+                "have the label -1, which is the mask of unlabelled target rows: that class would "
+                "be dropped from the fit. If -1 is a class, relabel it (e.g. "
+                "y = np.where(y == -1, 2, y), or string labels); if these rows are unlabelled "
+                "target rows, give them a negative sample_domain."
+            )
+        return
+    labelled = y[~masked]
+    values = set(np.unique(labelled.astype(float) if y.dtype.kind in "iuf" else labelled).tolist()) \
+        if labelled.size else set()
+    if values == {1} or values == {1.0}:
+        warnings.warn(
+            f"{who}y holds only the labels -1 and 1: -1 is the mask of unlabelled target rows, so "
+            f"the {int(masked.sum())} rows labelled -1 are taken as unlabelled target rows and "
+            "the source has a single class. If -1 is a class, relabel it (e.g. "
+            "y = (y > 0).astype(int)) and mask the target rows, or pass sample_domain.",
+            DomainWarning,
+            stacklevel=3,
+        )
+
+
 def fit_domains(y=None, sample_domain=None, *, n_samples, task="auto",
-                allow_target_labels=True, estimator=None):
+                allow_target_labels=True, estimator=None, warn_no_target=True):
     """The domain of each row of a ``fit`` call, checked for a fit.
 
     The ids come from :func:`derive_sample_domain`; this function adds the
@@ -210,6 +306,10 @@ def fit_domains(y=None, sample_domain=None, *, n_samples, task="auto",
         error (they would leak into an unsupervised adaptation).
     estimator : str, default=None
         Name used in messages.
+    warn_no_target : bool, default=True
+        Warn when there are no target rows. A step that does not adapt
+        (:class:`~sktransfer.LabeledOnly`) turns it off, so that a pipeline
+        warns once, from the step that adapts.
 
     Returns
     -------
@@ -218,7 +318,8 @@ def fit_domains(y=None, sample_domain=None, *, n_samples, task="auto",
     Raises
     ------
     ValueError
-        If there are no source rows, if ``sample_domain`` is malformed, if
+        If a source row has the label -1 (see :func:`check_masked_labels`),
+        if there are no source rows, if ``sample_domain`` is malformed, if
         ``y`` has the wrong length, or if target rows carry labels while
         ``allow_target_labels`` is False.
 
@@ -247,7 +348,7 @@ def fit_domains(y=None, sample_domain=None, *, n_samples, task="auto",
                 f"{who}{int(labelled_target.sum())} row(s) marked as target by "
                 "sample_domain carry labels. Mask them (y = -1, or NaN for "
                 "regression) for unsupervised adaptation, or allow target labels "
-                "(few-shot) explicitly."
+                "(few-shot) explicitly with use_target_labels=True."
             )
     if not np.any(sd > 0):
         raise ValueError(
@@ -255,7 +356,7 @@ def fit_domains(y=None, sample_domain=None, *, n_samples, task="auto",
             "negative sample_domain). Give the source rows their labels, or "
             "positive sample_domain ids."
         )
-    if not np.any(sd < 0):
+    if warn_no_target and not np.any(sd < 0):
         warnings.warn(
             f"{who}fit saw no target rows (no label is masked with -1/NaN and "
             "sample_domain has no negative id), so there is nothing to adapt to and "
@@ -300,11 +401,41 @@ def _n_features(X, name):
     return shape[0], shape[1]
 
 
+def _stack_frames(parts):
+    """Stack DataFrames whose columns must agree; categories are unioned."""
+    import pandas as pd  # only reached when the user already passes pandas objects
+
+    reference = list(parts[0].columns)
+    for k, part in enumerate(parts[1:], start=1):
+        columns = list(part.columns)
+        if set(columns) != set(reference):
+            name = "the target" if k == len(parts) - 1 else f"source domain {k + 1}"
+            missing_here = [c for c in reference if c not in set(columns)]
+            missing_first = [c for c in columns if c not in set(reference)]
+            raise ValueError(
+                f"The DataFrames have different columns: {name} lacks {missing_here} and the "
+                f"first source lacks {missing_first}. Both domains need the same columns "
+                "(stacking would fill the missing ones with NaN)."
+            )
+    parts = [part[reference] for part in parts]
+    for column in reference:
+        dtypes = [part[column].dtype for part in parts]
+        if any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            categories = pd.api.types.union_categoricals(
+                [pd.Categorical(part[column]) for part in parts], ignore_order=True
+            ).categories
+            parts = [
+                part.assign(**{column: pd.Categorical(part[column], categories=categories)})
+                for part in parts
+            ]
+    return pd.concat(parts, axis=0, ignore_index=True)
+
+
 def _stack_rows(parts):
     if all(hasattr(p, "iloc") for p in parts):
-        import pandas as pd  # only reached when the user already passes pandas objects
-
-        return pd.concat(parts, axis=0, ignore_index=True)
+        return _stack_frames(parts)
+    if any(sp.issparse(p) for p in parts):
+        return sp.vstack([sp.csr_matrix(p) if not sp.issparse(p) else p for p in parts], format="csr")
     return np.concatenate([np.asarray(p) for p in parts], axis=0)
 
 
@@ -431,7 +562,15 @@ def unstack_domains(X, y=None, sample_domain=None, *, task="auto"):
         raise ValueError("No source rows: every row is marked as target.")
     if not target.any():
         raise ValueError("No target rows: no row is masked or has a negative sample_domain.")
-    take = (lambda A, m: A.iloc[np.flatnonzero(m)]) if hasattr(X, "iloc") else (lambda A, m: np.asarray(A)[m])
+    if hasattr(X, "iloc"):
+        def take(A, m):
+            return A.iloc[np.flatnonzero(m)]
+    elif sp.issparse(X):
+        def take(A, m):
+            return A.tocsr()[np.flatnonzero(m)]
+    else:
+        def take(A, m):
+            return np.asarray(A)[m]
     y_arr = None if y is None else _as_1d(y, "y")
     return (
         take(X, source),

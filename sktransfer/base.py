@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._domain import fit_domains, predict_domains
+from ._validation import check_magnitude
 
 __all__ = ["DomainAwareMixin", "BaseAdapter"]
 
@@ -30,6 +31,7 @@ class DomainAwareMixin:
         source mask: the source is its own target.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        check_magnitude(X, who=type(self).__name__)
         sample_domain = fit_domains(
             y, sample_domain, n_samples=X.shape[0], estimator=type(self).__name__
         )
@@ -119,6 +121,7 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        check_magnitude(X, who=type(self).__name__)
         return self._transform(X, predict_domains(sample_domain, n_samples=X.shape[0]))
 
     def __sklearn_tags__(self):

@@ -19,7 +19,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._domain import derive_sample_domain, fit_domains, num_rows, unlabeled_mask
+from ._domain import check_masked_labels, derive_sample_domain, fit_domains, num_rows, unlabeled_mask
 from ._weights import effective_sample_size
 
 __all__ = ["DegenerateWeightsWarning", "LabeledOnly", "DAPipeline", "make_da_pipeline"]
@@ -195,10 +195,14 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         task = _task(self._resolve_estimator())
         labelled = ~unlabeled_mask(y, task)
         if sample_domain is not None:
+            # no warning without target rows: this step does not adapt, the adapters warn
             fit_domains(
                 y, sample_domain, n_samples=n_samples, task=task,
                 allow_target_labels=self.use_target_labels, estimator=type(self).__name__,
+                warn_no_target=False,
             )
+        else:
+            check_masked_labels(y, None, task=task, estimator=type(self).__name__)
         if not labelled.any():
             raise ValueError(
                 f"{type(self).__name__}: no labelled rows to fit {type(self._resolve_estimator()).__name__} "

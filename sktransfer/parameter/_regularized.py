@@ -31,6 +31,7 @@ from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_magnitude
 from ..base import DomainAwareMixin
 from ._fewshot import check_finite_labels, few_shot_rows, warn_no_target
 
@@ -167,6 +168,7 @@ class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
         lam = self.lam if isinstance(self.lam, str) and self.lam == "auto" else _check_penalty("lam", self.lam)
         intercept_lam = _check_penalty("intercept_lam", self.intercept_lam)
         X = validate_data(self, X, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         y, source, target = few_shot_rows(
             y, sample_domain, n_samples=X.shape[0], task=self._task, estimator=who
         )
@@ -446,6 +448,7 @@ class RegularizedTransferClassifier(ClassifierMixin, _BaseRegularizedTransfer):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -768,6 +771,7 @@ class RegularizedTransferRegressor(RegressorMixin, _BaseRegularizedTransfer):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         return X @ self.coef_ + self.intercept_
 
 

@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_magnitude
 from ..base import DomainAwareMixin
 from ._fewshot import check_finite_labels, few_shot_rows, warn_no_target
 from ._regularized import check_sample_weight
@@ -69,6 +70,7 @@ class _BaseTrAdaBoost(DomainAwareMixin, BaseEstimator):
                 or self.n_estimators < 1:
             raise ValueError(f"n_estimators must be an integer >= 1, got {self.n_estimators!r}.")
         X = validate_data(self, X, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         y, source, target = few_shot_rows(
             y, sample_domain, n_samples=X.shape[0], task=self._task, estimator=who
         )
@@ -316,6 +318,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         n_rounds = len(self.estimators_)
         index = np.arange(int(np.ceil(n_rounds / 2)) - 1, n_rounds)  # rounds ceil(R/2)..R
         alphas = self.estimator_weights_[index]
@@ -668,6 +671,7 @@ class TrAdaBoostR2(RegressorMixin, _BaseTrAdaBoost):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
         return _weighted_median(self.estimators_, self.estimator_weights_, X)
 
     def __sklearn_tags__(self):

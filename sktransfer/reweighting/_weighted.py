@@ -17,6 +17,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import log_loss
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 
 from ..pipeline import LabeledOnly, _is_per_row, _take_rows
@@ -39,7 +41,9 @@ class _ImportanceWeighted(LabeledOnly):
         self.random_state = random_state
 
     def _resolve_weighting(self):
-        return DomainClassifierWeighting() if self.weighting is None else self.weighting
+        if self.weighting is None:
+            return DomainClassifierWeighting(random_state=self.random_state)
+        return self.weighting
 
     def _adjust_weights(self, X, y, weights, fit_params, weight_key):
         who = type(self).__name__
@@ -111,10 +115,12 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
     Parameters
     ----------
     estimator : classifier, default=None
-        None: ``LogisticRegression(max_iter=1000)``.
+        None: ``make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))``
+        (scaled, so that raw features such as amounts in currency converge).
     weighting : reweighter, default=None
         An object with ``fit_weights(X, y, sample_domain)``, e.g.
-        :class:`DomainClassifierWeighting` (the default), :class:`KLIEP`,
+        :class:`DomainClassifierWeighting` (the default, seeded with
+        ``random_state``), :class:`KLIEP`,
         :class:`NearestNeighborsWeighting`, :class:`KernelMeanMatching`.
     flattening : "auto" or float in [0, 1], default="auto"
         Exponent applied to the importance weights, ``w ** flattening``: 0
@@ -129,7 +135,8 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
         Folds of that cross-validation (stratified by class), fewer when the
         smallest class has fewer rows.
     random_state : int, RandomState instance or None, default=None
-        Shuffles the cross-validation folds.
+        Shuffles the cross-validation folds, and those of the default
+        weighting: an int makes the fit reproducible.
     use_target_labels : bool, default=False
         As in :class:`~sktransfer.LabeledOnly`.
 
@@ -174,7 +181,9 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
     """
 
     def _resolve_estimator(self):
-        return LogisticRegression(max_iter=1000) if self.estimator is None else self.estimator
+        if self.estimator is None:
+            return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        return self.estimator
 
 
 class ImportanceWeightedRegressor(_ImportanceWeighted):
@@ -186,16 +195,17 @@ class ImportanceWeightedRegressor(_ImportanceWeighted):
     Parameters
     ----------
     estimator : regressor, default=None
-        None: ``Ridge()``.
+        None: ``make_pipeline(StandardScaler(), Ridge())``.
     weighting : reweighter, default=None
-        None: :class:`DomainClassifierWeighting`.
+        None: :class:`DomainClassifierWeighting` seeded with ``random_state``.
     flattening : "auto" or float in [0, 1], default="auto"
         As in :class:`ImportanceWeightedClassifier`; "auto" validates with the
         squared error weighted by the full importance weights.
     cv : int, default=5
         Folds of that cross-validation.
     random_state : int, RandomState instance or None, default=None
-        Shuffles the cross-validation folds.
+        Shuffles the cross-validation folds, and those of the default
+        weighting: an int makes the fit reproducible.
     use_target_labels : bool, default=False
         As in :class:`~sktransfer.LabeledOnly`.
 
@@ -217,7 +227,9 @@ class ImportanceWeightedRegressor(_ImportanceWeighted):
     """
 
     def _resolve_estimator(self):
-        return Ridge() if self.estimator is None else self.estimator
+        if self.estimator is None:
+            return make_pipeline(StandardScaler(), Ridge())
+        return self.estimator
 
 
 def _validation_loss(model, X, y, weights):
