@@ -551,12 +551,9 @@ def unstack_domains(X, y=None, sample_domain=None, *, task="auto"):
     n_samples, _ = _n_features(X, "X")
     if sample_domain is None and y is None:
         raise ValueError("unstack_domains needs y (with masked target labels) or sample_domain.")
-    if sample_domain is None:
-        sd = np.where(unlabeled_mask(_as_1d(y, "y"), task), TARGET_ID, SOURCE_ID)
-    else:
-        sd = check_sample_domain(sample_domain, n_samples)
-    if y is not None and len(y) != n_samples:
-        raise ValueError(f"y has {len(y)} entries but X has {n_samples} rows.")
+    if y is not None:
+        y = _as_1d(y, "y")
+    sd = derive_sample_domain(y, sample_domain, n_samples=n_samples, task=task)
     source, target = sd > 0, sd < 0
     if not source.any():
         raise ValueError("No source rows: every row is marked as target.")

@@ -129,13 +129,15 @@ def symmetric_power(matrix, power, reg=0.0):
 
 def masked_means_and_scales(X, masks):
     """Per-feature means and standard deviations (``ddof=0``) of the rows of
-    each mask; a scale that is zero up to rounding becomes 1."""
+    each mask; a scale that is zero up to rounding (relative to the column's
+    magnitude, so that a feature measured in tiny units keeps its scale) becomes 1."""
     means, scales = [], []
     for mask in masks:
         rows = X[mask]
         mean = rows.mean(axis=0, dtype=np.float64)
         scale = rows.std(axis=0, dtype=np.float64)
-        scale[scale < 1e-8 * max(1.0, float(np.abs(mean).max(initial=0.0)))] = 1.0
+        magnitude = np.abs(rows).max(axis=0, initial=0.0)
+        scale[(scale <= 1e-8 * magnitude) | (scale == 0)] = 1.0
         means.append(mean)
         scales.append(scale)
     return means, scales
