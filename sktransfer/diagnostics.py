@@ -21,16 +21,20 @@ an object array: columns whose values are not all numbers). With
 ``categorical="auto"`` (default) categorical columns are handled: their PSI
 is computed over the categories, their KS statistic is ``NaN``. With
 ``categorical=False`` they are an error naming them. Infinite values are an
-error.
+error. Sparse matrices are read column by column (the per-feature
+statistics) or used as they are (:func:`domain_classifier_auc`).
 """
 
 import numbers
+import warnings
+from contextlib import nullcontext
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import stats
 
-from ._domain import unstack_domains
+from ._validation import check_magnitude
 
 __all__ = [
     "TargetScoreEstimate",
@@ -64,7 +68,15 @@ def _columns(data, name):
     Returns ``(columns, names, is_1d)``: a list of 1-D arrays, the column
     names (None for arrays), and whether the input was one feature.
     """
+    if sp.issparse(data):
+        if data.ndim != 2:  # pragma: no cover - scipy's sparse arrays are 2-D
+            raise ValueError(f"{name} must be 2-D (rows x features), got shape {data.shape}.")
+        _check_has_features(data.shape, name)
+        csc = sp.csc_matrix(data)
+        return [csc[:, [j]].toarray().ravel() for j in range(csc.shape[1])], None, False, \
+            [csc.dtype] * csc.shape[1]
     if hasattr(data, "iloc") and hasattr(data, "columns"):  # DataFrame
+        _check_has_features(data.shape, name)
         return [data.iloc[:, j].to_numpy() for j in range(data.shape[1])], \
             [str(c) for c in data.columns], False, [data.dtypes.iloc[j] for j in range(data.shape[1])]
     if hasattr(data, "iloc"):  # Series
@@ -74,7 +86,16 @@ def _columns(data, name):
         return [arr], None, True, [arr.dtype]
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 1-D (one feature) or 2-D (rows x features), got shape {arr.shape}.")
+    _check_has_features(arr.shape, name)
     return [arr[:, j] for j in range(arr.shape[1])], None, False, [arr.dtype] * arr.shape[1]
+
+
+def _check_has_features(shape, name):
+    if shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 features (shape {tuple(shape)}): there is nothing to compare; "
+            "pass at least one column."
+        )
 
 
 def _is_missing(value):
@@ -273,6 +294,12 @@ def ks_drift(source, target, *, categorical="auto"):
         The largest distance between the two empirical distribution functions.
     pvalue : float or ndarray of shape (n_features,)
 
+    Warns
+    -----
+    UserWarning
+        When a numeric feature has no non-missing value in one of the samples
+        (its statistic and p-value are then ``NaN``).
+
     Examples
     --------
     >>> import numpy as np
@@ -287,6 +314,7 @@ def ks_drift(source, target, *, categorical="auto"):
         kind, s, t = _column_kind(s, t, dtype, categorical, name)
         if kind == "numeric":
             s, t = s[~np.isnan(s)], t[~np.isnan(t)]
+            _warn_if_no_values(name, s, t, "ks_drift")
         if kind != "numeric" or s.size == 0 or t.size == 0:
             statistics.append(np.nan)
             pvalues.append(np.nan)
@@ -299,19 +327,76 @@ def ks_drift(source, target, *, categorical="auto"):
     return np.asarray(statistics), np.asarray(pvalues)
 
 
-def _split(X, y, sample_domain, who):
-    """Source and target rows of stacked data, with the domain module's rules."""
+def _warn_if_no_values(name, source_values, target_values, who):
+    empty = [side for side, values in (("source", source_values), ("target", target_values)) if values.size == 0]
+    if empty:
+        warnings.warn(
+            f"{who}: feature {name!r} has no non-missing value in the {' and the '.join(empty)} "
+            "rows; its KS statistic, p-value and mean are NaN.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _domain_rows(X, y, sample_domain, who):
+    """``(data, sample_domain)``: ``X`` as a DataFrame, CSR matrix or 2-D
+    array, and the checked domain id of each row (no zero; source and target
+    rows both present)."""
+    from ._domain import derive_sample_domain
+
     if y is None and sample_domain is None:
         raise ValueError(
             f"{who} needs to know which rows are target rows: pass y with the target "
             "labels masked (-1, or NaN for regression), or sample_domain (negative "
             "ids for target rows)."
         )
+    if sp.issparse(X):
+        data = sp.csr_matrix(X)
+    elif hasattr(X, "iloc") and hasattr(X, "columns"):
+        data = X
+    else:
+        data = np.asarray(X)
+    if data.ndim != 2:
+        raise ValueError(
+            f"{who}: X must be 2-D (rows x features), got shape {data.shape}; "
+            "reshape one feature with X.reshape(-1, 1)."
+        )
+    _check_has_features(data.shape, "X")
+    if y is not None and np.ndim(y) == 0:
+        raise ValueError(f"{who}: y must be an array with one label per row, got {y!r}.")
     try:
-        Xs, _, Xt, _ = unstack_domains(X, y, sample_domain)
+        sd = derive_sample_domain(y, sample_domain, n_samples=data.shape[0])
     except ValueError as exc:
         raise ValueError(f"{who}: {exc}") from None
-    return Xs, Xt
+    if not np.any(sd > 0):
+        raise ValueError(
+            f"{who}: No source rows: every row is marked as target (masked label or "
+            "negative sample_domain). Give the source rows their labels, or positive "
+            "sample_domain ids."
+        )
+    if not np.any(sd < 0):
+        raise ValueError(f"{who}: No target rows: no row is masked or has a negative sample_domain.")
+    return data, sd
+
+
+def _take(data, rows):
+    return data.iloc[rows] if hasattr(data, "iloc") else data[rows]
+
+
+def _split(X, y, sample_domain, who):
+    """Source and target rows of stacked data, with the domain module's rules."""
+    data, sd = _domain_rows(X, y, sample_domain, who)
+    return _take(data, np.flatnonzero(sd > 0)), _take(data, np.flatnonzero(sd < 0))
+
+
+def _mean(values):
+    """Mean of finite values, without overflow near the float64 limit; NaN if empty."""
+    if values.size == 0:
+        return np.nan
+    scale = float(np.max(np.abs(values)))
+    if scale == 0.0:
+        return 0.0
+    return float(np.mean(values / scale) * scale)
 
 
 def _feature_names(X, feature_names, n_features):
@@ -325,22 +410,152 @@ def _feature_names(X, feature_names, n_features):
     return [f"x{j}" for j in range(n_features)]
 
 
+def _row_groups(data):
+    """The id of the distinct row of each row: identical rows share an id.
+
+    Values are compared exactly (``-0.0`` is ``0.0``, every missing value is
+    the same). Ids are numbered in the order of first appearance, so that
+    the same rows get the same ids (and folds) as an array, a sparse matrix
+    or a DataFrame.
+    """
+    ids = _distinct_row_ids(data)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[inverse.ravel()]
+
+
+def _distinct_row_ids(data):
+    n = data.shape[0]
+    if hasattr(data, "iloc"):
+        import pandas as pd  # only reached when X is a DataFrame
+
+        frame = data.copy()
+        for column in frame.columns:
+            if frame[column].dtype.kind == "f":
+                frame[column] = frame[column] + 0.0  # -0.0 + 0.0 is 0.0
+        keys = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        return np.unique(keys, return_inverse=True)[1].ravel()
+    if sp.issparse(data):
+        csr = sp.csr_matrix(data, dtype=np.float64, copy=True)
+        csr.sum_duplicates()
+        csr.eliminate_zeros()
+        csr.data[np.isnan(csr.data)] = np.nan
+        ids, seen = np.empty(n, dtype=np.int64), {}
+        for i in range(n):
+            start, stop = csr.indptr[i], csr.indptr[i + 1]
+            key = csr.indices[start:stop].tobytes() + csr.data[start:stop].tobytes()
+            ids[i] = seen.setdefault(key, len(seen))
+        return ids
+    if data.dtype.kind in "biuf":
+        if data.dtype.kind == "f":
+            values = np.array(data, dtype=np.float64) + 0.0
+            values[np.isnan(values)] = np.nan  # one bit pattern for every NaN
+        else:
+            values = np.ascontiguousarray(data)
+        if values.shape[1] == 0 or values.dtype.itemsize == 0:  # pragma: no cover - refused before
+            return np.zeros(n, dtype=np.int64)
+        rows = np.ascontiguousarray(values).view(np.dtype((np.void, values.dtype.itemsize * values.shape[1])))
+        return np.unique(rows[:, 0], return_inverse=True)[1].ravel()
+    ids, seen = np.empty(n, dtype=np.int64), {}
+    for i in range(n):
+        key = tuple(_category_key(v) for v in data[i])
+        ids[i] = seen.setdefault(key, len(seen))
+    return ids
+
+
+def _fill_evenly(counts, m):
+    """How many of ``m`` more rows each fold gets so that the folds, holding
+    ``counts`` rows already, end up as even as possible."""
+    counts = counts.astype(np.int64)
+    low, high = int(counts.min()), int(counts.max()) + m
+    while low < high:  # the highest level the m rows can raise every fold to
+        level = (low + high + 1) // 2
+        if np.maximum(level - counts, 0).sum() <= m:
+            low = level
+        else:
+            high = level - 1
+    add = np.maximum(low - counts, 0)
+    rest = m - int(add.sum())
+    add[np.flatnonzero(counts + add == low)[:rest]] += 1
+    return add
+
+
+def _grouped_folds(domain, groups, n_folds, rng):
+    """Fold of each row: every group (distinct row) in one fold, each domain
+    spread evenly over the folds (a stratified group k-fold, in O(n))."""
+    n_groups = int(groups.max()) + 1
+    per_domain = np.stack([np.bincount(groups[domain == d], minlength=n_groups) for d in (0, 1)], axis=1)
+    size = per_domain.sum(axis=1)
+    totals = np.maximum(per_domain.sum(axis=0), 1)
+    fold_of_group = np.empty(n_groups, dtype=np.int64)
+    counts = np.zeros((n_folds, 2), dtype=np.int64)
+    order = rng.permutation(n_groups)
+    repeated = order[size[order] > 1]
+    # repeated rows first, the largest first, each into the fold it fills least
+    for g in repeated[np.argsort(-size[repeated], kind="stable")]:
+        fold = int(np.argmin(((counts + per_domain[g]) / totals).max(axis=1)))
+        fold_of_group[g] = fold
+        counts[fold] += per_domain[g]
+    for d in (0, 1):
+        single = order[(size[order] == 1) & (per_domain[order, d] == 1)]
+        add = _fill_evenly(counts[:, d], single.size)
+        fold_of_group[single] = np.repeat(np.arange(n_folds), add)
+        counts[:, d] += add
+    return fold_of_group[groups]
+
+
+def _domain_scores(model, X):
+    if hasattr(model, "predict_proba"):
+        return np.asarray(model.predict_proba(X))[:, 1]
+    return np.asarray(model.decision_function(X)).ravel()
+
+
+def _sparse_permutation_importance(model, X, domain, n_repeats, rng):
+    """Mean drop of the AUC when each column's values are permuted over the
+    rows, for a CSR ``X`` (sklearn's permutation_importance takes dense data)."""
+    from sklearn.metrics import roc_auc_score
+
+    csc = sp.csc_matrix(X)
+    baseline = roc_auc_score(domain, _domain_scores(model, X))
+    n_rows, n_features = csc.shape
+    drops = np.zeros(n_features)
+    for j in range(n_features):
+        start, stop = csc.indptr[j], csc.indptr[j + 1]
+        if start == stop:  # an empty column: permuting it changes nothing
+            continue
+        for _ in range(n_repeats):
+            new_row = np.empty(n_rows, dtype=csc.indices.dtype)
+            new_row[rng.permutation(n_rows)] = np.arange(n_rows)
+            rows = new_row[csc.indices[start:stop]]
+            order = np.argsort(rows)
+            permuted = csc.copy()
+            permuted.indices[start:stop] = rows[order]
+            permuted.data[start:stop] = csc.data[start:stop][order]
+            drops[j] += baseline - roc_auc_score(domain, _domain_scores(model, permuted.tocsr()))
+    return drops / n_repeats
+
+
 def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5, n_repeats=5,
-                          feature_names=None, random_state=None):
+                          feature_names=None, random_state=None, n_threads=1):
     """How well a classifier tells target rows from source rows, and from which features.
 
     A classifier is trained to predict the domain (target = 1) of each row;
-    its AUC, cross-validated over ``cv`` stratified folds, measures the
-    shift: about 0.5 when the domains cannot be told apart, up to 1 when they
-    are separate. Each feature's importance is the mean drop of the held-out
-    AUC when that feature's values are permuted
+    its AUC, cross-validated over ``cv`` folds, measures the shift: about 0.5
+    when the domains cannot be told apart, up to 1 when they are separate.
+    The folds are stratified by domain and keep identical rows together: a
+    row present in both domains (or twice in one) never has a copy on each
+    side of a fold, where the classifier would learn the copy's domain and
+    score the held-out one as the other (identical domains read about 0.02
+    that way, instead of 0.5). Each feature's importance is the mean drop of
+    the held-out AUC when that feature's values are permuted
     (:func:`sklearn.inspection.permutation_importance`, ``n_repeats`` times
     per fold), averaged over the folds: the features that drive the shift
     come first in ``ranking``.
 
     Parameters
     ----------
-    X : array-like or DataFrame of shape (n_samples, n_features)
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
         Source and target rows, stacked.
     y : array-like of shape (n_samples,), default=None
         Labels, ``-1`` (or ``NaN``) on target rows; only used to find them
@@ -351,18 +566,30 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5
         Any sklearn classifier with ``predict_proba`` or
         ``decision_function``. ``None`` means
         ``HistGradientBoostingClassifier(max_iter=100)``, which takes
-        non-linear shifts, missing values and pandas ``category`` columns;
-        other non-numeric columns are then an error (encode them, or pass an
-        estimator, e.g. a pipeline, that does).
+        non-linear shifts, missing values, pandas ``category`` columns and
+        values of any magnitude; other non-numeric columns are then an error
+        (encode them, or pass an estimator, e.g. a pipeline, that does). For
+        a sparse ``X``, ``None`` means a logistic regression on max-abs
+        scaled features. A given estimator gets values within the range of
+        :func:`~sktransfer._validation.check_magnitude` (``1e-100`` to
+        ``1e100``), or an error.
     cv : int, default=5
-        Number of stratified folds.
+        Number of folds.
     n_repeats : int, default=5
         Permutations of each feature per fold.
     feature_names : list of str, default=None
         Names of the features (default: the DataFrame's columns, or
         ``x0, x1, ...``).
-    random_state : int or None, default=None
-        Seeds the folds, the permutations and the default estimator.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds, the permutations and the default estimator: the same
+        seed gives the same result.
+    n_threads : int or None, default=1
+        Threads of the native thread pools (OpenMP, BLAS) while the
+        classifiers are fitted and scored. The fits are small and many (``cv``
+        fits, ``cv * n_repeats * n_features`` predictions), and the gradient
+        boosting's OpenMP threads wait on each other at every step: on a
+        machine whose cores other processes hold, two threads took 3 to 13
+        times as long as one. None leaves the pools as they are.
 
     Returns
     -------
@@ -372,6 +599,13 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5
         (n_features,), the mean and standard deviation over folds of the
         AUC drop), ``feature_names``, and ``ranking`` (feature names by
         decreasing importance).
+
+    Raises
+    ------
+    ValueError
+        If the domains cannot be found, if a domain has fewer than ``cv``
+        rows, if ``X`` has fewer than ``cv`` distinct rows, or if ``X`` has
+        infinite values or (for a given estimator) values out of range.
 
     Examples
     --------
@@ -391,7 +625,6 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.utils import Bunch, check_random_state
 
     who = "domain_classifier_auc"
@@ -399,51 +632,78 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5
         raise ValueError(f"cv must be an integer >= 2, got {cv!r}.")
     if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
         raise ValueError(f"n_repeats must be an integer >= 1, got {n_repeats!r}.")
-    Xs, Xt = _split(X, y, sample_domain, who)
-    n_source, n_target = Xs.shape[0], Xt.shape[0]
+    if n_threads is not None and (
+        not isinstance(n_threads, numbers.Integral) or isinstance(n_threads, bool) or n_threads < 1
+    ):
+        raise ValueError(f"n_threads must be a positive integer or None, got {n_threads!r}.")
+    if estimator is not None and not (hasattr(estimator, "fit") and (
+        hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")
+    )):
+        raise TypeError(
+            f"{who}: estimator must be a classifier with fit and predict_proba or "
+            f"decision_function, got {estimator!r}."
+        )
+    data, sd = _domain_rows(X, y, sample_domain, who)
+    domain = (sd < 0).astype(int)
+    n_source, n_target = int(np.sum(domain == 0)), int(np.sum(domain == 1))
     if min(n_source, n_target) < cv:
         raise ValueError(
             f"{who}: each domain needs at least cv={cv} rows for stratified folds; "
             f"got {n_source} source and {n_target} target rows."
         )
-    frame = hasattr(Xs, "iloc")
-    if frame:
-        import pandas as pd  # only reached when X is a DataFrame
-
-        data = pd.concat([Xs, Xt], axis=0, ignore_index=True)
-    else:
-        data = np.concatenate([Xs, Xt])
+    frame, sparse = hasattr(data, "iloc"), sp.issparse(data)
+    if not frame and not sparse and data.dtype.kind == "O":
+        try:  # an object array of numbers is numeric
+            data = data.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     names = _feature_names(X, feature_names, data.shape[1])
+    data = _check_classifier_data(data, who, default_estimator=estimator is None)
     rng = check_random_state(random_state)
     if estimator is None:
-        if frame:
-            bad = [str(c) for c in data.columns
-                   if not (data[c].dtype.kind in "iufb" or str(data[c].dtype) == "category")]
+        if sparse:
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import MaxAbsScaler
+
+            estimator = make_pipeline(MaxAbsScaler(), LogisticRegression(max_iter=1000))
         else:
-            bad = [] if data.dtype.kind in "iufb" else ["(the array has dtype %s)" % data.dtype]
-        if bad:
-            raise ValueError(
-                f"{who}: the default estimator (HistGradientBoostingClassifier) needs numeric "
-                f"or pandas 'category' columns; not so: {bad}. Encode them, or pass an "
-                "estimator (e.g. a pipeline with an encoder) that takes them."
-            )
-        estimator = HistGradientBoostingClassifier(max_iter=100, random_state=rng.randint(2**31 - 1))
-    domain = np.r_[np.zeros(n_source, dtype=int), np.ones(n_target, dtype=int)]
-    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-    take = (lambda rows: data.iloc[rows]) if frame else (lambda rows: data[rows])
-    aucs, importances = [], []
-    for train, test in folds.split(np.zeros(len(domain)), domain):
-        model = clone(estimator).fit(take(train), domain[train])
-        if hasattr(model, "predict_proba"):
-            scores = model.predict_proba(take(test))[:, 1]
-        else:
-            scores = model.decision_function(take(test))
-        aucs.append(roc_auc_score(domain[test], scores))
-        result = permutation_importance(
-            model, take(test), domain[test], scoring="roc_auc", n_repeats=n_repeats,
-            random_state=rng.randint(2**31 - 1),
+            estimator = HistGradientBoostingClassifier(max_iter=100, random_state=rng.randint(2**31 - 1))
+    groups = _row_groups(data)
+    n_distinct = int(groups.max()) + 1
+    if n_distinct < cv:
+        raise ValueError(
+            f"{who}: X has {n_distinct} distinct row(s), fewer than cv={cv}: the folds keep "
+            "identical rows together (a copy on each side would fake a difference), so "
+            "lower cv or pass more varied rows."
         )
-        importances.append(result.importances_mean)
+    fold_of_row = _grouped_folds(domain, groups, cv, rng)
+    aucs, importances = [], []
+    limits = nullcontext()
+    if n_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(limits=n_threads)
+    with limits:
+        for k in range(cv):
+            test, train = np.flatnonzero(fold_of_row == k), np.flatnonzero(fold_of_row != k)
+            if np.unique(domain[test]).size < 2 or np.unique(domain[train]).size < 2:
+                raise ValueError(
+                    f"{who}: keeping identical rows in one fold left fold {k} with rows of "
+                    f"one domain only ({n_distinct} distinct rows, {n_source} source and "
+                    f"{n_target} target rows); lower cv."
+                )
+            model = clone(estimator).fit(_take(data, train), domain[train])
+            aucs.append(roc_auc_score(domain[test], _domain_scores(model, _take(data, test))))
+            seed = rng.randint(2**31 - 1)
+            if sparse:
+                importances.append(_sparse_permutation_importance(
+                    model, _take(data, test), domain[test], n_repeats, check_random_state(seed)))
+            else:
+                importances.append(permutation_importance(
+                    model, _take(data, test), domain[test], scoring="roc_auc", n_repeats=n_repeats,
+                    random_state=seed,
+                ).importances_mean)
     importances = np.asarray(importances)
     mean_importance = importances.mean(axis=0)
     order = np.argsort(-mean_importance, kind="stable")
@@ -458,14 +718,67 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, estimator=None, cv=5
     )
 
 
+def _check_classifier_data(data, who, default_estimator):
+    """Refuse infinite values, and for the default estimator non-numeric
+    columns; fill columns missing on every row (no information, and the
+    default estimator cannot bin them) with zeros; check the magnitude of
+    the data a given estimator gets."""
+    if hasattr(data, "iloc"):
+        numeric = [c for c in data.columns if data[c].dtype.kind in "iufb"]
+        if default_estimator:
+            bad = [str(c) for c in data.columns if c not in numeric and str(data[c].dtype) != "category"]
+            if bad:
+                raise ValueError(
+                    f"{who}: the default estimator (HistGradientBoostingClassifier) needs numeric "
+                    f"or pandas 'category' columns; not so: {bad}. Encode them, or pass an "
+                    "estimator (e.g. a pipeline with an encoder) that takes them."
+                )
+        values = data[numeric].to_numpy(dtype=np.float64) if numeric else np.zeros((len(data), 0))
+        columns = list(numeric)
+    elif sp.issparse(data):
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: a sparse X must hold numbers, got dtype {data.dtype}.")
+        values, columns = data.data, None
+    else:
+        if data.dtype.kind not in "biuf":
+            if default_estimator:
+                raise ValueError(
+                    f"{who}: the default estimator (HistGradientBoostingClassifier) needs numeric "
+                    f"or pandas 'category' columns; not so: ['(the array has dtype {data.dtype})']. "
+                    "Encode them, or pass an estimator (e.g. a pipeline with an encoder) that takes them."
+                )
+            return data
+        values, columns = data, None
+    values = np.asarray(values, dtype=np.float64)
+    if np.isinf(values).any():
+        raise ValueError(
+            f"{who}: X has infinite values; replace them (e.g. with NaN, which the default "
+            "estimator takes as missing) first."
+        )
+    if not default_estimator:
+        check_magnitude(values, who=who, name="X")
+        return data
+    if values.ndim == 2 and values.shape[0] and values.shape[1]:
+        all_missing = np.flatnonzero(np.isnan(values).all(axis=0))
+        if all_missing.size:
+            data = data.copy()
+            if columns is None:
+                data[:, all_missing] = 0.0
+            else:
+                for j in all_missing:
+                    data[columns[j]] = 0.0
+    return data
+
+
 def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10,
                  categorical="auto", eps=1e-4):
     """One table of the drift of every feature from source to target, most shifted first.
 
     Parameters
     ----------
-    X : array-like or DataFrame of shape (n_samples, n_features)
-        Source and target rows, stacked.
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Source and target rows, stacked. Missing values (``NaN``) are
+        counted as missing (a PSI bin of their own), not as values.
     y : array-like of shape (n_samples,), default=None
         Labels, ``-1`` (or ``NaN``) on target rows; only used to find them
         when ``sample_domain`` is not given.
@@ -498,6 +811,15 @@ def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10
     ------
     ImportError
         If pandas is not installed.
+    ValueError
+        If the domains cannot be found, ``X`` has no feature, or a numeric
+        feature has infinite values.
+
+    Warns
+    -----
+    UserWarning
+        When a numeric feature has no non-missing value in the source or the
+        target rows (its KS statistic, p-value and mean are then ``NaN``).
 
     Examples
     --------
@@ -528,13 +850,13 @@ def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10
             psi = _numeric_psi(s, t, n_bins, eps)
             s_missing, t_missing = np.isnan(s), np.isnan(t)
             s_values, t_values = s[~s_missing], t[~t_missing]
+            _warn_if_no_values(name, s_values, t_values, "drift_report")
             if s_values.size and t_values.size:
                 result = stats.ks_2samp(s_values, t_values)
                 ks, pvalue = float(result.statistic), float(result.pvalue)
             else:
                 ks = pvalue = np.nan
-            s_mean = float(s_values.mean()) if s_values.size else np.nan
-            t_mean = float(t_values.mean()) if t_values.size else np.nan
+            s_mean, t_mean = _mean(s_values), _mean(t_values)
         else:
             psi = _categorical_psi(s, t, eps)
             s_missing = np.array([_category_key(v) is _MISSING for v in s])
@@ -655,8 +977,29 @@ class TargetScoreEstimate(NamedTuple):
 _TARGET_SCORINGS = ("roc_auc", "gini", "accuracy", "neg_log_loss")
 
 
+def _check_numeric_features(X, who, what):
+    """A TypeError naming the columns when ``X`` holds values that are not numbers."""
+    if hasattr(X, "iloc") and hasattr(X, "columns"):
+        bad = [str(c) for c in X.columns if X[c].dtype.kind not in "iufb"]
+    elif sp.issparse(X):
+        bad = [] if X.dtype.kind in "iufb" else [f"(the matrix has dtype {X.dtype})"]
+    else:
+        arr = np.asarray(X)
+        bad = []
+        if arr.dtype.kind not in "iufb":
+            try:
+                arr.astype(np.float64)
+            except (TypeError, ValueError):
+                bad = [f"(the array has dtype {arr.dtype} and values that are not numbers)"]
+    if bad:
+        raise TypeError(
+            f"{who}: {what} needs numeric features; not numeric: {bad}. Encode them "
+            "(e.g. one-hot), or pass a weighting that takes them."
+        )
+
+
 def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None, scoring="roc_auc",
-                          min_effective_fraction=0.5):
+                          min_effective_fraction=0.5, random_state=None):
     """Estimate a fitted model's score on the target domain without target labels.
 
     Under covariate shift, the score on the target is the score on the source
@@ -691,6 +1034,10 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         at least this fraction of the rows: ``a = 1`` (the weights as fitted)
         when they have enough, toward the unweighted source score when they
         do not. None: the weights as fitted (plain importance weighting).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weighting: the default one's cross-fitting folds, and those
+        of a given ``weighting`` whose own ``random_state`` is None (one set
+        explicitly is kept). The same seed gives the same estimate.
 
     Returns
     -------
@@ -738,18 +1085,36 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         raise ValueError(
             f"min_effective_fraction must be None or a number in (0, 1], got {min_effective_fraction!r}."
         )
+    who = "estimate_target_score"
+    if y is None or np.ndim(y) == 0:
+        raise ValueError(f"{who} needs y, one label per row (masked, -1, on target rows), got {y!r}.")
+    shape = getattr(X, "shape", None) or np.shape(X)
+    if len(shape) != 2:
+        raise ValueError(f"{who}: X must be 2-D (rows x features), got shape {tuple(shape)}.")
+    if shape[1] == 0:
+        raise ValueError(f"{who}: X has 0 features (shape {tuple(shape)}); pass at least one column.")
     n_samples = num_rows(X)
-    sample_domain = derive_sample_domain(y, sample_domain, n_samples=n_samples, task="classification")
+    try:
+        sample_domain = derive_sample_domain(y, sample_domain, n_samples=n_samples, task="classification")
+    except ValueError as exc:
+        raise ValueError(f"{who}: {exc}") from None
     y = np.asarray(y)
     scored = (sample_domain > 0) & ~unlabeled_mask(y, "classification")
     if not scored.any():
         raise ValueError("estimate_target_score needs labelled source rows to reweight.")
     if not np.any(sample_domain < 0):
         raise ValueError("estimate_target_score needs target rows (masked labels or negative sample_domain).")
-    weighting = DomainClassifierWeighting() if weighting is None else clone(weighting)
+    if weighting is None:
+        _check_numeric_features(X, who, "the default weighting (a logistic regression)")
+        weighting = DomainClassifierWeighting(random_state=random_state)
+    else:
+        weighting = clone(weighting)
+        params = weighting.get_params(deep=False) if hasattr(weighting, "get_params") else {}
+        if random_state is not None and "random_state" in params and params["random_state"] is None:
+            weighting.set_params(random_state=random_state)
     weights = np.asarray(weighting.fit_weights(X, y, sample_domain), dtype=float)[scored]
     rows = np.flatnonzero(scored)
-    X_rows = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+    X_rows = X.iloc[rows] if hasattr(X, "iloc") else (X[rows] if sp.issparse(X) else np.asarray(X)[rows])
     y_rows = y[rows]
 
     def respond(method):

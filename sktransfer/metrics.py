@@ -55,17 +55,27 @@ class MMDTestResult(NamedTuple):
     pvalue: float
 
 
-def _check_samples(X, Y, min_rows):
+def _check_samples(X, Y, min_rows, who="mmd"):
+    import scipy.sparse as sp
     from sklearn.utils import check_array
+
+    from ._validation import check_magnitude
 
     arrays = []
     for name, A in (("X", X), ("Y", Y)):
-        A = np.asarray(A) if not hasattr(A, "iloc") else A
+        if not sp.issparse(A) and not hasattr(A, "iloc"):
+            A = np.asarray(A)
+        if getattr(A, "ndim", 2) == 0:
+            raise ValueError(f"{name} must be a sample (rows x features, or 1-D for one feature), got {A!r}.")
         if getattr(A, "ndim", 2) == 1:
             A = np.asarray(A).reshape(-1, 1)  # a 1-D sample: one feature
         if getattr(A, "ndim", 2) == 2 and A.shape[0] == 0:
             raise ValueError(f"{name} is empty: the MMD needs at least {min_rows} row(s) in each sample.")
-        A = check_array(A, dtype=np.float64, input_name=name, ensure_min_samples=1)
+        if getattr(A, "ndim", 2) == 2 and A.shape[1] == 0:
+            raise ValueError(f"{name} has 0 features (shape {A.shape}): the MMD needs at least one column.")
+        _check_numbers(A, name)
+        A = check_array(A, dtype=np.float64, input_name=name, ensure_min_samples=1, accept_sparse="csr")
+        check_magnitude(A, who=who, name=name)
         if A.shape[0] < min_rows:
             raise ValueError(
                 f"{name} has {A.shape[0]} row(s); the unbiased MMD needs at least 2 "
@@ -78,6 +88,26 @@ def _check_samples(X, Y, min_rows):
             f"X has {X.shape[1]} features but Y has {Y.shape[1]}; both samples need the same features."
         )
     return X, Y
+
+
+def _check_numbers(A, name):
+    """A TypeError naming the columns of ``A`` that are not numbers (strings,
+    categories), instead of numpy's "could not convert string to float"."""
+    if hasattr(A, "iloc") and hasattr(A, "columns"):
+        bad = [str(c) for c in A.columns if A[c].dtype.kind not in "iufb"]
+    elif getattr(A, "dtype", np.dtype(float)).kind in "iufb":
+        return
+    else:
+        try:
+            np.asarray(A).astype(np.float64)
+            return
+        except (TypeError, ValueError):
+            bad = [f"(dtype {A.dtype})"]
+    if bad:
+        raise TypeError(
+            f"The MMD needs numeric features; {name} has values that are not numbers: {bad}. "
+            "Encode them (e.g. one-hot) first."
+        )
 
 
 def _check_kernel_params(kernel, gamma, degree, coef0):
@@ -106,11 +136,40 @@ def _kernel_params(kernel, gamma, degree, coef0, X, Y):
     if kernel == "linear":
         return {}
     if gamma is None:
-        gamma = median_heuristic_gamma(np.vstack([X, Y]), random_state=_BANDWIDTH_SEED)
+        gamma = _median_gamma(_vstack(X, Y)) if _is_sparse(X) else median_heuristic_gamma(
+            np.vstack([X, Y]), random_state=_BANDWIDTH_SEED)
     params = {"gamma": float(gamma)}
     if kernel == "poly":
         params.update(degree=degree, coef0=coef0)
     return params
+
+
+def _is_sparse(X):
+    import scipy.sparse as sp
+
+    return sp.issparse(X)
+
+
+def _vstack(X, Y):
+    import scipy.sparse as sp
+
+    return sp.vstack([X, Y], format="csr") if sp.issparse(X) else np.vstack([X, Y])
+
+
+def _median_gamma(pooled):
+    """``median_heuristic_gamma`` for a sparse pooled sample: the same rows
+    and the same rule, without densifying it."""
+    from sklearn.metrics.pairwise import euclidean_distances
+    from sklearn.utils import check_random_state
+
+    from ._kernels import _MEDIAN_SUBSAMPLE
+
+    if pooled.shape[0] > _MEDIAN_SUBSAMPLE:
+        rows = check_random_state(_BANDWIDTH_SEED).choice(pooled.shape[0], _MEDIAN_SUBSAMPLE, replace=False)
+        pooled = pooled[rows]
+    sq = euclidean_distances(pooled, squared=True)[np.triu_indices(pooled.shape[0], k=1)]
+    sq = sq[sq > 0]
+    return 1.0 if sq.size == 0 else 1.0 / (2.0 * float(np.median(sq)))
 
 
 def _subsample(X, Y, max_samples, random_state):
@@ -312,14 +371,14 @@ def mmd_test(X, Y, *, n_permutations=500, kernel="rbf", gamma=None, degree=3, co
         raise ValueError(f"n_permutations must be a positive integer, got {n_permutations!r}.")
     _check_kernel_params(kernel, gamma, degree, coef0)
     _check_max_samples(max_samples)
-    X, Y = _check_samples(X, Y, min_rows=2 if unbiased else 1)
+    X, Y = _check_samples(X, Y, min_rows=2 if unbiased else 1, who="mmd_test")
     rng = check_random_state(random_state)
     X, Y = _subsample(X, Y, max_samples, rng)
     n_x, n_y = X.shape[0], Y.shape[0]
     n = n_x + n_y
-    pooled = np.vstack([X, Y])
+    pooled = _vstack(X, Y)
     params = _kernel_params(kernel, gamma, degree, coef0, X, Y)
-    K = kernel_matrix(pooled, pooled, kernel, **params)
+    K = np.asarray(kernel_matrix(pooled, pooled, kernel, **params))
     K = 0.5 * (K + K.T)  # exactly symmetric, so that sums do not depend on the order
     row_sums = K.sum(axis=1)
     total = float(row_sums.sum())
@@ -356,20 +415,56 @@ def mmd_test(X, Y, *, n_permutations=500, kernel="rbf", gamma=None, degree=3, co
 # ---- credit-scoring metrics -------------------------------------------------
 
 
-def _binary_scores(y_true, y_score, sample_weight):
-    y_true = np.asarray(y_true).ravel()
-    y_score = np.asarray(y_score, dtype=float)
+def _binary_scores(y_true, y_score, sample_weight, who):
+    """Checked ``(y_true, y_score, sample_weight, positive)``: two classes, the
+    larger label (sorted order: numbers or strings) positive; finite scores."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 2 and y_true.shape[1] == 1:
+        y_true = y_true.ravel()
+    if y_true.ndim != 1:
+        raise ValueError(f"{who}: y_true must be 1-D (one outcome per row), got shape {y_true.shape}.")
+    try:
+        y_score = np.asarray(y_score, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: y_score must hold numbers (scores or probabilities).") from None
     if y_score.ndim == 2 and y_score.shape[1] == 2:
         y_score = y_score[:, 1]
-    y_score = y_score.ravel()
+    if y_score.ndim == 2 and y_score.shape[1] == 1:
+        y_score = y_score.ravel()
+    if y_score.ndim != 1:
+        raise ValueError(
+            f"{who}: y_score must be 1-D, or predict_proba output with two columns, got shape {y_score.shape}."
+        )
     if y_true.shape != y_score.shape:
         raise ValueError(f"y_true has {y_true.shape[0]} entries but y_score has {y_score.shape[0]}.")
-    classes = np.unique(y_true)
+    if not np.all(np.isfinite(y_score)):
+        raise ValueError(
+            f"{who}: y_score has {int(np.sum(~np.isfinite(y_score)))} NaN or infinite value(s); "
+            "the scores must be finite."
+        )
+    if y_true.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y_true):
+        raise ValueError(f"{who}: y_true has missing outcomes (None or NaN); drop those rows first.")
+    if y_true.dtype.kind == "f" and np.isnan(y_true).any():
+        raise ValueError(f"{who}: y_true has missing outcomes (NaN); drop those rows first.")
+    try:
+        classes = np.unique(y_true)
+    except TypeError:
+        raise TypeError(
+            f"{who}: y_true mixes labels that cannot be ordered (e.g. numbers and strings); "
+            "the positive class is the larger label, so use labels of one type."
+        ) from None
     if len(classes) != 2:
         raise ValueError(
             f"Credit metrics need binary outcomes (two classes), got {len(classes)}: {classes[:5]}."
         )
-    return y_true, y_score, sample_weight
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=float).ravel()
+        if sample_weight.shape != y_true.shape:
+            raise ValueError(
+                f"{who}: sample_weight has {sample_weight.shape[0]} entries but y_true has {y_true.shape[0]}."
+            )
+    # as 0/1 outcomes, the larger label positive: sklearn's metrics then take any label type
+    return (y_true == classes[1]).astype(int), y_score, sample_weight, classes[1]
 
 
 def gini_score(y_true, y_score, *, sample_weight=None):
@@ -378,7 +473,8 @@ def gini_score(y_true, y_score, *, sample_weight=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Binary outcomes; the larger label is the positive class (e.g. default).
+        Binary outcomes, numbers or strings; the larger label (in sorted
+        order) is the positive class (e.g. default).
     y_score : array-like of shape (n_samples,) or (n_samples, 2)
         Scores that rank positives higher, or ``predict_proba`` output.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -396,7 +492,7 @@ def gini_score(y_true, y_score, *, sample_weight=None):
     """
     from sklearn.metrics import roc_auc_score
 
-    y_true, y_score, sample_weight = _binary_scores(y_true, y_score, sample_weight)
+    y_true, y_score, sample_weight, _ = _binary_scores(y_true, y_score, sample_weight, "gini_score")
     return float(2 * roc_auc_score(y_true, y_score, sample_weight=sample_weight) - 1)
 
 
@@ -407,7 +503,8 @@ def ks_score(y_true, y_score, *, sample_weight=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Binary outcomes; the larger label is the positive class.
+        Binary outcomes, numbers or strings; the larger label (in sorted
+        order) is the positive class.
     y_score : array-like of shape (n_samples,) or (n_samples, 2)
         Scores that rank positives higher, or ``predict_proba`` output.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -425,8 +522,8 @@ def ks_score(y_true, y_score, *, sample_weight=None):
     """
     from sklearn.metrics import roc_curve
 
-    y_true, y_score, sample_weight = _binary_scores(y_true, y_score, sample_weight)
-    fpr, tpr, _ = roc_curve(y_true, y_score, pos_label=np.max(y_true), sample_weight=sample_weight)
+    y_true, y_score, sample_weight, _ = _binary_scores(y_true, y_score, sample_weight, "ks_score")
+    fpr, tpr, _ = roc_curve(y_true, y_score, pos_label=1, sample_weight=sample_weight)
     return float(np.max(tpr - fpr))
 
 
@@ -466,12 +563,23 @@ class LabeledRowsScorer:
         self.response_method = response_method
 
     def __call__(self, estimator, X, y, sample_weight=None):
-        from ._domain import unlabeled_mask
+        import scipy.sparse as sp
 
+        from ._domain import num_rows, unlabeled_mask
+
+        if y is None or np.ndim(y) == 0:
+            raise ValueError(f"The scorer needs y, one label per row (-1 on unlabelled rows), got {y!r}.")
+        if num_rows(X) != num_rows(y):
+            raise ValueError(f"y has {num_rows(y)} entries but X has {num_rows(X)} rows.")
         rows = np.flatnonzero(~unlabeled_mask(y, "classification"))
         if rows.size == 0:
             raise ValueError("The scorer found no labelled rows to score.")
-        X_rows = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+        if hasattr(X, "iloc"):
+            X_rows = X.iloc[rows]
+        elif sp.issparse(X):
+            X_rows = sp.csr_matrix(X)[rows]
+        else:
+            X_rows = np.asarray(X)[rows]
         y_rows = np.asarray(y)[rows]
         scores = getattr(estimator, self.response_method)(X_rows)
         if self.response_method == "predict_proba":
@@ -486,6 +594,7 @@ class LabeledRowsScorer:
 def _auc(y_true, y_score, *, sample_weight=None):
     from sklearn.metrics import roc_auc_score
 
+    y_true, y_score, sample_weight, _ = _binary_scores(y_true, y_score, sample_weight, "roc_auc_scorer")
     return float(roc_auc_score(y_true, y_score, sample_weight=sample_weight))
 
 

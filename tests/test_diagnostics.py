@@ -114,7 +114,7 @@ def test_domain_classifier_finds_no_shift_between_random_halves():
     assert abs(result.auc - 0.5) < 0.05
     assert result.fold_aucs.shape == (3,)
     # with masked labels instead of sample_domain
-    y = np.where(sample_domain > 0, 1, -1)
+    y = np.where(sample_domain > 0, 0, -1)
     again = domain_classifier_auc(X, y, cv=3, n_repeats=2, random_state=0)
     assert again.auc == pytest.approx(result.auc)
 
