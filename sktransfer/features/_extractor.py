@@ -12,6 +12,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_magnitude
 from ._cache import FeatureCache
 from ._inputs import image_batches, new_digest, prepare_input, stream_chunks
 from ._loading import load_model
@@ -84,6 +85,14 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
     model_kwargs : dict, default=None
         Passed to the loader of a named model (e.g. ``{"weights": None}`` for
         torchvision, ``{"max_length": 128}`` for a text model).
+    trust_pickled_model : bool, default=False
+        Allow ``model`` to be a file that holds a whole pickled module (saved
+        with ``torch.save(module)``). **Unpickling runs arbitrary code from the
+        file**: set it only for files you made or trust. By default a model
+        file is read with ``torch.load(weights_only=True)``, which refuses a
+        pickled module with an error that names this parameter. A name with a
+        library prefix (``"hf:..."``, ``"torchvision:..."``, ...) is never read
+        as a file.
 
     Attributes
     ----------
@@ -116,7 +125,7 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def __init__(self, model, *, layer=None, preprocess="auto", image_size=None, pooling="auto",
                  batch_size=64, device="auto", half=False, num_workers=0, progress=False,
-                 cache_dir=None, model_kwargs=None):
+                 cache_dir=None, model_kwargs=None, trust_pickled_model=False):
         self.model = model
         self.layer = layer
         self.preprocess = preprocess
@@ -129,6 +138,7 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
         self.progress = progress
         self.cache_dir = cache_dir
         self.model_kwargs = model_kwargs
+        self.trust_pickled_model = trust_pickled_model
 
     # ---- sklearn API ------------------------------------------------------------------------
 
@@ -159,7 +169,13 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
                 raise ValueError("X is an empty iterator: fit needs at least one chunk.")
             source = self._prepare(first, reset=True)
         self._model_digest = None
-        probe = self._extract(source.take(1), batch_size=1, progress=False)
+        try:
+            probe = self._extract(source.take(1), batch_size=1, progress=False)
+        except RuntimeError as exc:
+            error = self._shape_error(source, exc)
+            if error is None:
+                raise
+            raise error from exc
         self.n_features_out_ = probe.shape[1]
         return self
 
@@ -268,6 +284,8 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
             raise ValueError(f"preprocess must be 'auto', None or a callable, got {self.preprocess!r}.")
         if not (self.layer is None or isinstance(self.layer, str) or callable(self.layer)):
             raise TypeError(f"layer must be None, a submodule name or a callable, got {self.layer!r}.")
+        if not isinstance(self.trust_pickled_model, (bool, np.bool_)):
+            raise TypeError(f"trust_pickled_model must be True or False, got {self.trust_pickled_model!r}.")
         if self.model_kwargs is not None and not isinstance(self.model_kwargs, dict):
             raise TypeError(f"model_kwargs must be a dict or None, got {type(self.model_kwargs).__name__}.")
         if self.progress:
@@ -295,7 +313,8 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def _get_loaded(self):
         if getattr(self, "_loaded", None) is None:
-            loaded = load_model(self.model, self.model_kwargs)
+            loaded = load_model(self.model, self.model_kwargs,
+                                trust_pickled_model=bool(self.trust_pickled_model))
             if isinstance(self.layer, str):
                 modules = dict(loaded.module.named_modules())
                 if self.layer not in modules:
@@ -313,8 +332,9 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def _prepare(self, X, *, reset):
         loaded = self._get_loaded()
-        source = prepare_input(X, modality=loaded.modality, in_channels=loaded.in_channels,
-                               in_features=loaded.in_features)
+        # loaded.in_features (the first Linear found) is only a hint: a module may compute
+        # before its first Linear, or register it first and apply it later; fit runs the module
+        source = prepare_input(X, modality=loaded.modality, in_channels=loaded.in_channels)
         if source.kind == "array" and source.data.ndim == 2:
             # tabular rows: sklearn's checks (NaN, sparse, n_features_in_, column names)
             if isinstance(source.data, torch.Tensor):
@@ -334,7 +354,25 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
                 f"{type(self).__name__} was fitted on rows of {self.n_features_in_} features, "
                 f"got {source.kind} input of shape {getattr(source.data, 'shape', source.n_samples)}."
             )
+        if source.kind == "array":
+            _check_array_magnitude(source.data, who=type(self).__name__)
         return source
+
+    def _shape_error(self, source, exc):
+        """A clear error for a model that cannot take rows of this width, or None."""
+        if not source.is_tabular:
+            return None
+        width, expected = source.data.shape[1], self._get_loaded().in_features
+        message = str(exc).lower()
+        if not (expected not in (None, width) or "shape" in message or "size" in message):
+            return None
+        # the first registered Linear is a hint only: it may not be the first applied
+        hint = (f" (the model's first registered Linear layer takes {expected} features)"
+                if expected not in (None, width) else "")
+        return ValueError(
+            f"X has {width} features per row, which the model cannot take{hint}: running it on "
+            f"one row failed with {type(exc).__name__}: {exc}"
+        )
 
     def _raw_batches(self, source, batch_size, text_order=None):
         loaded = self._get_loaded()
@@ -465,15 +503,15 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def _cache_key(self, source):
         if getattr(self, "_model_digest", None) is None:
+            loaded = self._get_loaded()
             digest = new_digest()
-            if isinstance(self.model, torch.nn.Module):
-                digest.update(type(self.model).__qualname__.encode())
-                for name, tensor in self._get_loaded().module.state_dict().items():
-                    digest.update(name.encode())
-                    digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
-            else:
+            if not isinstance(self.model, torch.nn.Module):
                 digest.update(repr(self.model).encode())
                 _digest_local_files(digest, self.model)
+            # the loaded network itself, whatever `model` was: its architecture and its weights
+            _digest_module(digest, loaded.module)
+            # the library's own preprocessing, used by preprocess="auto"
+            digest.update(repr((loaded.preprocess, loaded.image_size, loaded.max_length)).encode())
             self._model_digest = digest.hexdigest()
         digest = new_digest()
         settings = (self._model_digest, self.layer, self.preprocess, self.image_size, self.pooling,
@@ -485,6 +523,74 @@ class PretrainedFeatureExtractor(ClassNamePrefixFeaturesOutMixin, TransformerMix
         source.update_digest(digest)
         return digest.hexdigest()
 
+
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _digest_module(digest, module):
+    """Feed a module's architecture and weights into a hashlib object.
+
+    The architecture: for every submodule, its name, class, ``extra_repr``,
+    plain attributes (ints, floats, strings...) and the bytecode of its
+    class's ``forward`` (so a ReLU and a Tanh, or a forward that calls
+    ``torch.relu`` and one that calls ``torch.tanh``, differ). The weights:
+    every parameter and buffer.
+    """
+    for name, submodule in module.named_modules():
+        cls = type(submodule)
+        digest.update(f"{name}\0{cls.__module__}.{cls.__qualname__}\0{submodule.extra_repr()}\0".encode())
+        code = getattr(getattr(cls, "forward", None), "__code__", None)
+        if code is not None:
+            digest.update(code.co_code)
+            digest.update(repr(code.co_names).encode())
+        for attribute, value in sorted(vars(submodule).items()):
+            plain = isinstance(value, _PLAIN) or (
+                isinstance(value, (tuple, list)) and all(isinstance(item, _PLAIN) for item in value))
+            if plain and not attribute.startswith("_"):
+                digest.update(f"{attribute}={value!r}\0".encode())
+    tensors = list(module.state_dict().items()) + list(module.named_buffers())
+    for name, tensor in tensors:
+        if not isinstance(tensor, torch.Tensor):
+            digest.update(f"{name}={tensor!r}\0".encode())
+            continue
+        tensor = tensor.detach().cpu()
+        if tensor.is_floating_point():
+            tensor = tensor.float()  # half=True runs a half copy of the same weights
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}\0".encode())
+        digest.update(tensor.contiguous().numpy().tobytes())
+
+
+def _check_array_magnitude(data, *, who):
+    """check_magnitude (float32 range) of a numeric array or tensor, a block of rows at a
+    time: a memory-mapped or huge input is never copied whole."""
+    if isinstance(data, torch.Tensor):
+        # uint8 images and ints of 32 bits or less cannot leave the range
+        if not (data.is_floating_point() or data.dtype == torch.int64):
+            return
+        row_bytes = data[:1].numel() * data.element_size()
+    else:
+        data = data if hasattr(data, "dtype") else np.asarray(data)
+        if not (data.dtype.kind == "f" or (data.dtype.kind in "iu" and data.dtype.itemsize == 8)):
+            return
+        row_bytes = data[:1].nbytes
+    rows_per_block = max(1, (1 << 18) // max(1, row_bytes))  # small temporaries: chunked runs stay bounded
+    largest = 0.0
+    for start in range(0, len(data), rows_per_block):
+        block = data[start:start + rows_per_block]
+        if isinstance(block, torch.Tensor):
+            # in the tensor's own dtype and device (float64 is not on every device)
+            block = block.detach()
+            if block.is_floating_point():
+                block = block[torch.isfinite(block)]
+            if block.numel():
+                largest = max(largest, float(block.abs().max()))
+        else:
+            block = np.asarray(block)
+            if block.dtype.kind == "f":
+                block = block[np.isfinite(block)]
+            if block.size:
+                largest = max(largest, float(np.abs(block).max()))
+    check_magnitude(np.array([largest]), who=who, float32=True)
 
 
 def _digest_local_files(digest, model):

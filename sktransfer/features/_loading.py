@@ -11,16 +11,24 @@ or a name:
   ``"owner/name"`` is a Hugging Face hub id (sentence-transformers when the
   owner is ``sentence-transformers``, else ``transformers.AutoModel``).
 
+A name with a library prefix is never read as a file, whatever the working
+directory holds. A model file is read with ``torch.load(weights_only=True)``;
+a whole pickled module (``torch.save(module)``) is unpickled only on the
+explicit opt-in ``trust_pickled_model=True``, since unpickling runs code.
+
 Every optional library is imported only when a name asks for it.
 """
 
 import copy
 import importlib
+import importlib.metadata
 import os
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -91,7 +99,10 @@ class LoadedModel:
     tokenizer : object or None
         The Hugging Face tokenizer of a text model.
     in_channels, in_features : int or None
-        What the first Conv2d / Linear layer expects, for early, clear errors.
+        What the first Conv2d / Linear layer found expects. ``in_channels``
+        checks images early; ``in_features`` is only a hint, named in the error
+        when the module fails on the rows (a module may compute before its
+        first Linear, or apply its first registered Linear later).
     """
 
     module: nn.Module
@@ -120,6 +131,15 @@ class ImageBatchTransform:
     center_crop : int or tuple of (int, int), default=None
         Crop the centre to this size after resizing.
 
+    Raises
+    ------
+    ValueError
+        When a size is not a positive int or pair of positive ints, a std
+        value is not strictly positive, mean or std are not finite numbers,
+        or their lengths differ (each has one value per channel, or a single
+        value). Called, when the images have another number of channels than
+        mean and std have values.
+
     Examples
     --------
     >>> from sktransfer.features import ImageBatchTransform
@@ -128,12 +148,24 @@ class ImageBatchTransform:
     """
 
     def __init__(self, size=None, mean=None, std=None, center_crop=None):
-        self.size = _pair(size)
-        self.mean = None if mean is None else tuple(float(v) for v in mean)
-        self.std = None if std is None else tuple(float(v) for v in std)
-        self.center_crop = _pair(center_crop)
+        # a plain callable, not an sklearn estimator: its arguments are checked here
+        self.size = _pair(size, "size")
+        self.mean = _channel_values(mean, "mean")
+        self.std = _channel_values(std, "std")
+        self.center_crop = _pair(center_crop, "center_crop")
         if (self.mean is None) != (self.std is None):
             raise ValueError("ImageBatchTransform: give both mean and std, or neither.")
+        if self.std is not None:
+            if any(value <= 0 for value in self.std):
+                raise ValueError(
+                    f"ImageBatchTransform: std must be strictly positive (it divides the images), "
+                    f"got std={self.std}."
+                )
+            if len(self.mean) != len(self.std) and 1 not in (len(self.mean), len(self.std)):
+                raise ValueError(
+                    f"ImageBatchTransform: mean has {len(self.mean)} values and std {len(self.std)}; "
+                    "give one value per channel for both (or a single value, used for every channel)."
+                )
 
     def __repr__(self):
         return (f"ImageBatchTransform(size={self.size}, mean={self.mean}, std={self.std}, "
@@ -153,26 +185,76 @@ class ImageBatchTransform:
             top, left = max(0, (height - crop_h) // 2), max(0, (width - crop_w) // 2)
             images = images[..., top:top + crop_h, left:left + crop_w]
         if self.mean is not None:
-            if len(self.mean) not in (1, images.shape[1]):
-                raise ValueError(
-                    f"ImageBatchTransform has {len(self.mean)} channel means but the images have "
-                    f"{images.shape[1]} channels."
-                )
+            for name, values in (("mean", self.mean), ("std", self.std)):
+                if len(values) not in (1, images.shape[1]):
+                    raise ValueError(
+                        f"ImageBatchTransform has {len(values)} channel {name} values but the images "
+                        f"have {images.shape[1]} channels; give {images.shape[1]} values (or one)."
+                    )
             mean = torch.tensor(self.mean, dtype=images.dtype, device=images.device).view(1, -1, 1, 1)
             std = torch.tensor(self.std, dtype=images.dtype, device=images.device).view(1, -1, 1, 1)
             images = (images - mean) / std
         return images
 
 
-def _pair(size):
+def _pair(size, name="size"):
+    """``size`` as a (height, width) pair of positive ints, or None."""
     if size is None:
         return None
-    if isinstance(size, int):
-        return (size, size)
-    size = tuple(int(v) for v in size)
-    if len(size) != 2:
-        raise ValueError(f"an image size is an int or a (height, width) pair, got {size!r}.")
-    return size
+    values = (size, size) if _is_int(size) else size
+    try:
+        values = tuple(values)
+    except TypeError:
+        values = ()
+    if len(values) != 2 or not all(_is_int(value) and value > 0 for value in values):
+        raise ValueError(
+            f"ImageBatchTransform: {name} must be a positive int or a (height, width) pair of "
+            f"positive ints, got {size!r}."
+        )
+    return tuple(int(value) for value in values)
+
+
+def _is_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _channel_values(values, name):
+    """``values`` (per-channel mean or std) as a non-empty tuple of finite floats, or None."""
+    if values is None:
+        return None
+    try:
+        floats = tuple(float(value) for value in np.ravel(values))
+    except (TypeError, ValueError):
+        floats = ()
+    if not floats or not all(np.isfinite(floats)):
+        raise ValueError(
+            f"ImageBatchTransform: {name} must be a non-empty sequence of finite numbers (one per "
+            f"channel, or a single one for every channel), got {values!r}."
+        )
+    return floats
+
+
+def _installed_versions():
+    versions = [f"torch {torch.__version__}"]
+    for package in ("torchvision", "torchaudio"):
+        try:
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return ", ".join(versions)
+
+
+def _broken_library_error(name, exc):
+    """ImportError for an optional library that is installed but fails to import with
+    something else than an ImportError (a torch / torchvision mismatch, typically)."""
+    return ImportError(
+        f"the optional package {name!r} is installed but broken: importing it fails with "
+        f"{type(exc).__name__}: {exc}. This usually means that torch and a library built against "
+        f"it (torchvision, torchaudio) come from releases that do not match (installed: "
+        f"{_installed_versions()}), e.g. after torch was upgraded alone. Install a matching pair, "
+        "e.g. `pip install torch==2.14.1 torchvision==0.29.1` (the pairs are listed at "
+        "https://github.com/pytorch/vision#installation), then restart Python."
+    )
 
 
 def _import_optional(name, extra):
@@ -183,11 +265,16 @@ def _import_optional(name, extra):
             f"this model needs the optional package {name!r}, which is not installed "
             f"(or does not import: {exc}). pip install {extra}"
         ) from exc
+    except Exception as exc:  # noqa: BLE001 - e.g. RuntimeError of a torchvision built for another torch
+        raise _broken_library_error(name, exc) from exc
 
 
 def first_layer_expectations(module):
     """(in_channels of the first Conv2d, in_features of the first Linear if it
-    comes before any convolution), or None where unknown."""
+    comes before any convolution), or None where unknown.
+
+    The first layer *registered*, not necessarily the first applied: a hint.
+    """
     for layer in module.modules():
         if isinstance(layer, nn.Conv2d):
             return layer.in_channels, None
@@ -198,8 +285,26 @@ def first_layer_expectations(module):
     return None, None
 
 
-def load_model(model, model_kwargs=None):
+def load_model(model, model_kwargs=None, *, trust_pickled_model=False):
     """Resolve ``model`` into a :class:`LoadedModel` (a private copy, in eval mode).
+
+    Parameters
+    ----------
+    model : nn.Module, str or path-like
+        A module, a (prefixed) model name or a local path; see
+        :class:`PretrainedFeatureExtractor`.
+    model_kwargs : dict, default=None
+        Passed to the library loader of a named model.
+    trust_pickled_model : bool, default=False
+        Allow a model file that holds a whole pickled module (saved with
+        ``torch.save(module)``) to be unpickled. **Unpickling runs arbitrary
+        code from the file**: set it only for files you made or trust. By
+        default model files are read with ``torch.load(weights_only=True)``,
+        which reads tensors and state dicts and refuses anything else.
+
+    Returns
+    -------
+    loaded : LoadedModel
 
     Raises
     ------
@@ -208,9 +313,11 @@ def load_model(model, model_kwargs=None):
     ValueError
         If a name is unknown to every library that could serve it.
     ImportError
-        If the library a name needs is not installed.
+        If the library a name needs is not installed, or is installed but
+        fails to import (e.g. a torchvision built for another torch).
     ModelLoadError
-        If the weights cannot be found or downloaded.
+        If the weights cannot be found or downloaded, or a model file holds a
+        pickled module and ``trust_pickled_model`` is False.
 
     Examples
     --------
@@ -230,7 +337,7 @@ def load_model(model, model_kwargs=None):
         # a copy: fit must leave the user's module (its training flag, its device) untouched
         loaded = LoadedModel(module=copy.deepcopy(model), source="module")
     elif isinstance(model, (str, os.PathLike)):
-        loaded = _load_by_name(model, kwargs)
+        loaded = _load_by_name(model, kwargs, trust_pickled_model)
     else:
         raise TypeError(
             "model must be a torch.nn.Module, a model name (e.g. 'torchvision:resnet18', "
@@ -245,15 +352,17 @@ def load_model(model, model_kwargs=None):
     return loaded
 
 
-def _load_by_name(model, kwargs):
+def _load_by_name(model, kwargs, trust_pickled_model=False):
     text = os.fspath(model)
+    prefix, sep, name = text.partition(":")
+    if not isinstance(model, os.PathLike) and sep and prefix.lower() in PREFIXES:
+        # a prefixed name is never a file, even when one of that name exists here
+        if not name:
+            raise ValueError(f"model name {text!r} has a library prefix but no name after the colon.")
+        return _LOADERS[PREFIXES[prefix.lower()]](name, kwargs)
     path = Path(text).expanduser()
     if path.exists():
-        return _load_local_path(path, kwargs)
-    prefix, sep, name = text.partition(":")
-    if sep and prefix.lower() in PREFIXES and name:
-        library = PREFIXES[prefix.lower()]
-        return _LOADERS[library](name, kwargs)
+        return _load_local_path(path, kwargs, trust_pickled_model)
     if isinstance(model, os.PathLike) or text.startswith((".", "/", "~")):
         raise FileNotFoundError(f"model path {text!r} does not exist.")
     if "/" in text:
@@ -264,12 +373,16 @@ def _load_by_name(model, kwargs):
 
 
 def _load_bare_name(name, kwargs):
-    tried = []
+    tried, broken = [], []
     for library in ("torchvision", "timm"):
         try:
             module = importlib.import_module(library)
-        except ImportError:  # includes a torchvision built for another torch
-            tried.append(f"{library} (not installed or does not import)")
+        except ImportError:
+            tried.append(f"{library} (not installed)")
+            continue
+        except Exception as exc:  # noqa: BLE001 - e.g. a torchvision built for another torch
+            tried.append(f"{library} (installed but broken)")
+            broken.append((library, exc))
             continue
         if library == "torchvision":
             known = name in module.models.list_models()
@@ -278,6 +391,10 @@ def _load_bare_name(name, kwargs):
         if known:
             return _LOADERS[library](name, kwargs)
         tried.append(library)
+    if broken:
+        # the name may well be a model of the library that does not import: say so, not "unknown"
+        library, exc = broken[0]
+        raise _broken_library_error(library, exc) from exc
     raise ValueError(
         f"unknown model name {name!r}: not a torchvision or timm model (looked in: {', '.join(tried)}), "
         "not a local path, and not a Hugging Face hub id ('owner/name'). Use a prefix to be explicit "
@@ -389,7 +506,7 @@ def _load_sentence_transformers(name, kwargs):
                        extra={"sentence_model": sentence_model})
 
 
-def _load_local_path(path, kwargs):
+def _load_local_path(path, kwargs, trust_pickled_model=False):
     if path.is_dir():
         if (path / "modules.json").exists():
             return _load_sentence_transformers(str(path), kwargs)
@@ -399,20 +516,54 @@ def _load_local_path(path, kwargs):
             f"model directory {str(path)!r} is neither a sentence-transformers model (no modules.json) "
             "nor a Hugging Face model (no config.json)."
         )
-    try:
-        # a full module saved with torch.save(module): needs the module's class importable
-        module = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - corrupt file, pickle of a missing class, ...
-        raise ModelLoadError(f"could not read the model file {str(path)!r}: {exc}") from exc
+    module = _read_pickled_model(path) if trust_pickled_model else _read_weights(path)
     if not isinstance(module, nn.Module):
         raise TypeError(
             f"the model file {str(path)!r} holds a {type(module).__name__}, not an nn.Module. For a "
-            "state dict, build the architecture, load the weights (module.load_state_dict(torch.load(path))) "
+            "state dict, build the architecture, load the weights "
+            "(module.load_state_dict(torch.load(path, weights_only=True))) "
             "and pass the module as `model`."
         )
     if kwargs:
         raise ValueError(f"model_kwargs {sorted(kwargs)} do not apply to a model file.")
     return LoadedModel(module=module, source="file")
+
+
+def _read_weights(path):
+    """Read a model file with ``weights_only=True``: tensors and containers of them only."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a pickled module, a corrupt file, ...
+        raise ModelLoadError(
+            f"could not read the model file {str(path)!r} as weights (torch.load with "
+            f"weights_only=True): {_weights_only_reason(exc)}.\n"
+            "If the file holds a whole module saved with torch.save(module) and you trust where it "
+            "came from, pass trust_pickled_model=True: unpickling it runs arbitrary code from the file. "
+            "Safer: save a state dict (torch.save(module.state_dict(), path)), build the architecture, "
+            "load it (module.load_state_dict(torch.load(path, weights_only=True))) and pass the module "
+            "as `model`. (A name such as 'resnet18' is read as a file when one of that name exists; "
+            "write 'torchvision:resnet18' for the library's model.)"
+        ) from exc
+
+
+def _weights_only_reason(exc):
+    """The one line of torch's (long) weights_only error that says what was refused."""
+    message = str(exc)
+    marker = "WeightsUnpickler error:"
+    if marker in message:
+        message = message.split(marker, 1)[1]
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    return reason.split(". Please use")[0].rstrip(".")
+
+
+def _read_pickled_model(path):
+    """Unpickle a whole module saved with ``torch.save(module)``: runs code from the file."""
+    try:
+        # needs the module's class importable
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - corrupt file, pickle of a missing class, ...
+        raise ModelLoadError(f"could not read the model file {str(path)!r}: {exc}") from exc
 
 
 _LOADERS = {
