@@ -294,7 +294,7 @@ def test_progress_bar_and_verbose(capsys):
     assert "progress_bar" in dict(net.callbacks_)
     out = capsys.readouterr().out
     assert "train_domain_loss" in out  # skorch's table, one column per loss part
-    quiet = DomainAdversarialClassifier(max_epochs=1, random_state=0).fit(X, y)
+    quiet = DomainAdversarialClassifier(max_epochs=1, random_state=0, verbose=0).fit(X, y)
     assert "progress_bar" not in dict(quiet.callbacks_)
     assert capsys.readouterr().out == ""
 

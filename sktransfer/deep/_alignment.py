@@ -143,6 +143,8 @@ device, callbacks, warm_start, verbose, **kwargs
     history_ : skorch.History
         Per epoch: ``train_loss``, ``train_label_loss``,
         ``train_alignment_loss`` (unweighted), ``adaptation_factor``, ``lr``.
+    device_ : str or torch.device
+        The device the network was placed on (``device`` resolved).
     n_features_in_ : int
         Number of features seen in ``fit``.
 """
@@ -194,7 +196,8 @@ class DomainAlignmentClassifier(_AlignmentMixin, DomainClassifierMixin, BaseDoma
     >>> from sktransfer.deep import DomainAlignmentClassifier
     >>> Xs, ys, Xt, yt = make_rotated_moons(100, angle=20, random_state=0)
     >>> X, y, _ = stack_domains(Xs, ys, Xt)
-    >>> clf = DomainAlignmentClassifier(loss="mmd", max_epochs=5, random_state=0).fit(X, y)
+    >>> clf = DomainAlignmentClassifier(loss="mmd", max_epochs=5, random_state=0,
+    ...                                 verbose=0).fit(X, y)
     >>> clf.predict_proba(Xt).shape
     (100, 2)
     """
@@ -221,7 +224,7 @@ class DomainAlignmentRegressor(_AlignmentMixin, DomainRegressorMixin, BaseDomain
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(size=(60, 3)), rng.normal(1.0, size=(60, 3))])
     >>> y = np.r_[X[:60].sum(axis=1), np.full(60, np.nan)]
-    >>> DomainAlignmentRegressor(max_epochs=5, random_state=0).fit(X, y).predict(X[:2]).shape
+    >>> DomainAlignmentRegressor(max_epochs=5, random_state=0, verbose=0).fit(X, y).predict(X[:2]).shape
     (2,)
     """
 

@@ -37,6 +37,7 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler
 
 from .._domain import fit_domains, unlabeled_mask
+from .._validation import check_magnitude
 from ..base import DomainAwareMixin
 from ._callbacks import AdaptationSchedule
 from ._modules import MLP, DomainAdaptationNetwork, output_size
@@ -188,6 +189,106 @@ def _check_number(name, value, low, high=None, *, low_inclusive=True, integer=Fa
         raise ValueError(f"{name} must be {'an int' if integer else 'a number'} {bounds}; got {value!r}.")
 
 
+def _resolve_device(device):
+    """The device a net computes on: ``"auto"`` is CUDA when available, else the CPU.
+
+    Any other value (``"cpu"``, ``"cuda:1"``, a ``torch.device``, or None for
+    skorch's "leave the tensors where they are") is returned as it is.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktransfer.deep._base import _resolve_device
+    >>> _resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    >>> _resolve_device("cpu")
+    'cpu'
+    """
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _reject_fit_params(estimator, method, fit_params, accepted):
+    """A TypeError naming the keywords a ``fit`` / ``partial_fit`` call does not take.
+
+    skorch forwards extra ``fit`` keywords to the module's ``forward``; these
+    nets build their own batches and forward nothing, so an extra keyword would
+    be dropped without a word (a misspelt ``sample_domain`` would silently
+    train without domains)."""
+    if not fit_params:
+        return
+    name = type(estimator).__name__
+    unexpected = ", ".join(map(repr, sorted(fit_params)))
+    hint = ""
+    if "sample_domain" in fit_params and "sample_domain" not in accepted:
+        hint = (" It trains on the labelled rows whatever their domain; a domain-adaptation "
+                "net (e.g. DomainAdversarialClassifier) reads sample_domain.")
+    raise TypeError(
+        f"{name}.{method}() got unexpected keyword argument(s) {unexpected}; it accepts "
+        f"{', '.join(accepted)}.{hint}"
+    )
+
+
+class _AutoDeviceMixin:
+    """``device="auto"`` for skorch nets: CUDA when available, else the CPU.
+
+    The parameter keeps the value given (``get_params`` and ``clone`` see
+    ``"auto"``); ``initialize`` resolves it once into ``device_``, which is
+    what the attribute ``device`` reads for skorch's training loop, so that
+    the module stays where it was placed. Unpickled on another machine, an
+    ``"auto"`` net is resolved again (it loads on that machine's GPU if it
+    has one, on its CPU otherwise)."""
+
+    @property
+    def device(self):
+        requested = self.__dict__.get("device")
+        if isinstance(requested, str) and requested == "auto":
+            return self.__dict__.get("device_") or _resolve_device(requested)
+        return requested
+
+    @device.setter
+    def device(self, value):
+        self.__dict__["device"] = value
+        self.__dict__.pop("device_", None)
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        params["device"] = self.__dict__.get("device")
+        return params
+
+    def initialize(self):
+        self.__dict__["device_"] = _resolve_device(self.__dict__.get("device"))
+        return super().initialize()
+
+    def __setstate__(self, state):
+        requested = state.get("device")
+        if not (isinstance(requested, str) and requested == "auto"):
+            return super().__setstate__(state)
+        # skorch maps the tensors to state["device"]: this machine's resolution of "auto"
+        resolved = _resolve_device(requested)
+        super().__setstate__(dict(state, device=resolved))
+        self.__dict__.update(device=requested, device_=resolved)
+
+    def _check_device_param(self):
+        name = type(self).__name__
+        device = self.__dict__.get("device")
+        if device is None or (isinstance(device, str) and device == "auto"):
+            return
+        try:
+            torch_device = torch.device(device)
+        except (RuntimeError, TypeError, ValueError):
+            raise ValueError(
+                f"{name}: device must be 'auto', 'cpu', 'cuda', 'cuda:N' (or another torch "
+                f"device); got {device!r}."
+            ) from None
+        if torch_device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"{name}: device={device!r} but CUDA is not available on this machine "
+                "(torch.cuda.is_available() is False); use device='auto' or 'cpu'."
+            )
+
+
 def _silent(*args, **kwargs):
     """A sink for skorch's messages (a module-level function, so that nets pickle)."""
 
@@ -210,7 +311,7 @@ def _seeded(seed, device):
         yield
 
 
-class BaseDomainNet(DomainAwareMixin, NeuralNet):
+class BaseDomainNet(DomainAwareMixin, _AutoDeviceMixin, NeuralNet):
     """Shared base of the deep domain-adaptation estimators (skorch nets).
 
     Not for direct use; see :class:`~sktransfer.deep.DomainAdversarialClassifier`
@@ -255,7 +356,7 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
         device="cpu",
         callbacks=None,
         warm_start=False,
-        verbose=0,
+        verbose=1,
         **kwargs,
     ):
         # validation is a source holdout (early_stopping), see get_split_datasets;
@@ -335,18 +436,27 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
                 f"{name}: module must be a torch.nn.Module class or instance (the feature "
                 f"extractor), or None for the default MLP; got {self.module!r}."
             )
-        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(
-                f"{name}: device={self.device!r} but CUDA is not available on this machine "
-                "(torch.cuda.is_available() is False); use device='cpu'."
-            )
+        self._check_device_param()
 
     # ---- data ----------------------------------------------------------
 
     def _validate_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=np.float32, allow_nd=True,
-                          ensure_min_samples=1)
-        return torch.as_tensor(np.ascontiguousarray(X))
+        name = type(self).__name__
+        try:
+            # float64 input stays float64 until its magnitude is checked: cast first, 1e200
+            # would read as an infinity the user never wrote
+            X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64],
+                              allow_nd=True, ensure_min_samples=1)
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"{name}: X must hold numbers (the network computes in float32); {exc}. "
+                "Encode string or categorical columns first (e.g. sklearn's OneHotEncoder "
+                "in a pipeline)."
+            ) from None
+        check_magnitude(X, who=name, float32=True)
+        return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32))
 
     def get_dataset(self, X, y=None):
         if isinstance(X, DomainDataset):
@@ -479,7 +589,7 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
     def _encode_targets(self, y, labelled):
         raise NotImplementedError
 
-    def fit(self, X, y, sample_domain=None):
+    def fit(self, X, y, sample_domain=None, **fit_params):
         """Train the network on labelled source rows and unlabelled target rows.
 
         Parameters
@@ -492,12 +602,16 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
         sample_domain : array-like of int of shape (n_samples,), default=None
             Domain of each row: positive for source, negative for target.
             Labelled target rows (few-shot) add to the label loss.
+        **fit_params
+            None is taken: any other keyword raises a TypeError (skorch would
+            pass it to the module's ``forward``; these nets forward none).
 
         Returns
         -------
         self : object
             The fitted net.
         """
+        _reject_fit_params(self, "fit", fit_params, ("X", "y", "sample_domain"))
         dataset = self._prepare_fit(X, y, sample_domain, reset=True)
         with _seeded(self.random_state_seed_, self.device):
             super().fit(dataset, None)
@@ -513,6 +627,8 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
             As in :meth:`fit`.
         classes : array-like, default=None
             Unused (the classes of the first call are kept); for sklearn's API.
+        **fit_params
+            None is taken, as in :meth:`fit`.
 
         Returns
         -------
@@ -520,6 +636,7 @@ class BaseDomainNet(DomainAwareMixin, NeuralNet):
         """
         if isinstance(X, DomainDataset):  # NeuralNet.fit hands its dataset on
             return super().partial_fit(X, y, classes, **fit_params)
+        _reject_fit_params(self, "partial_fit", fit_params, ("X", "y", "classes", "sample_domain"))
         first_call = not self.initialized_ or not hasattr(self, "input_shape_")
         dataset = self._prepare_fit(X, y, sample_domain, reset=first_call)
         with _seeded(self.random_state_seed_, self.device):

@@ -57,7 +57,7 @@ class AdaptationSchedule(Callback):
     >>> from sktransfer.deep import AdaptationSchedule, DomainAlignmentClassifier
     >>> X, y = np.random.default_rng(0).normal(size=(40, 2)), np.r_[[0, 1] * 10, [-1] * 20]
     >>> net = DomainAlignmentClassifier(max_epochs=4, batch_size=20, adaptation_schedule="ganin",
-    ...                                 random_state=0).fit(X, y)
+    ...                                 random_state=0, verbose=0).fit(X, y)
     >>> isinstance(dict(net.callbacks_)["adaptation_schedule"], AdaptationSchedule)
     True
     >>> [round(factor, 2) for factor in net.history[:, "adaptation_factor"]]  # rises to 1

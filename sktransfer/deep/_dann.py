@@ -108,15 +108,19 @@ _DANN_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batches, dropout and the validation
         split; torch's global random state is left as it was.
-    device : str, default="cpu"
-        Where the network trains and predicts, e.g. ``"cuda"``. A net pickled
+    device : "auto", str or torch.device, default="cpu"
+        Where the network trains and predicts: ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ... ``"auto"``: CUDA when available, else the CPU,
+        resolved when the network is initialised (``device_``);
+        ``get_params`` and ``clone`` keep ``"auto"``. A net pickled
         on a GPU loads on a CPU-only machine (skorch maps it to the CPU).
     callbacks : list of skorch callbacks, default=None
         Added to the default ones.
     warm_start : bool, default=False
         Continue training from the current weights on the next ``fit``.
-    verbose : int, default=0
-        1 prints skorch's table of the history after each epoch.
+    verbose : int, default=1
+        1 (skorch's default) prints skorch's table of the history after each
+        epoch; 0 is silent (e.g. inside a grid search).
     **kwargs
         Other skorch parameters: ``module__*``, ``optimizer__*``,
         ``domain_classifier__*``, ``callbacks__*``.
@@ -129,6 +133,8 @@ _DANN_DOC = """
         Per epoch: ``train_loss``, ``train_label_loss``, ``train_domain_loss``,
         ``adaptation_factor``, ``lr``, ``dur`` (and ``valid_loss`` with early
         stopping); per batch the same losses.
+    device_ : str or torch.device
+        The device the network was placed on (``device`` resolved).
     n_features_in_ : int
         Number of features seen in ``fit``.
 """
@@ -197,7 +203,7 @@ class DomainAdversarialClassifier(_DomainAdversarialMixin, DomainClassifierMixin
     >>> from sktransfer.deep import DomainAdversarialClassifier
     >>> Xs, ys, Xt, yt = make_rotated_moons(100, angle=20, random_state=0)
     >>> X, y, _ = stack_domains(Xs, ys, Xt)
-    >>> clf = DomainAdversarialClassifier(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf = DomainAdversarialClassifier(max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> clf.predict(Xt).shape, bool(clf.history[-1, "train_domain_loss"] > 0)
     ((100,), True)
     """
@@ -222,7 +228,7 @@ class DomainAdversarialRegressor(_DomainAdversarialMixin, DomainRegressorMixin, 
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(size=(60, 3)), rng.normal(1.0, size=(60, 3))])
     >>> y = np.r_[X[:60].sum(axis=1), np.full(60, np.nan)]
-    >>> reg = DomainAdversarialRegressor(max_epochs=5, random_state=0).fit(X, y)
+    >>> reg = DomainAdversarialRegressor(max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> reg.predict(X[60:]).shape
     (60,)
     """

@@ -27,13 +27,16 @@ from skorch import NeuralNet
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
+from .._domain import check_masked_labels
 from ._base import (
     BaseDomainNet,
     DomainClassifierMixin,
     DomainDataset,
     DomainRegressorMixin,
+    _AutoDeviceMixin,
     _check_number,
     _collate_batch,
+    _reject_fit_params,
     _seeded,
 )
 from ._modules import MLP, DomainAdaptationNetwork, output_size
@@ -108,7 +111,7 @@ def _under(name, prefixes):
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-class _BaseFineTuningNet(NeuralNet):
+class _BaseFineTuningNet(_AutoDeviceMixin, NeuralNet):
     """Shared base of :class:`FineTunedClassifier` and :class:`FineTunedRegressor`."""
 
     # the pretrained weights w0 are tensors on the net's device: pickled and
@@ -134,7 +137,7 @@ class _BaseFineTuningNet(NeuralNet):
         device="cpu",
         callbacks=None,
         warm_start=False,
-        verbose=0,
+        verbose=1,
         **kwargs,
     ):
         kwargs.setdefault("train_split", None)  # clone passes it back, so it may be in kwargs
@@ -182,11 +185,7 @@ class _BaseFineTuningNet(NeuralNet):
                 f"{name}: module must be a torch.nn.Module instance (the pretrained backbone), "
                 f"a module class, or None for the default MLP; got {self.module!r}."
             )
-        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(
-                f"{name}: device={self.device!r} but CUDA is not available on this machine; "
-                "use device='cpu'."
-            )
+        self._check_device_param()
 
     # ---- the network ---------------------------------------------------
 
@@ -370,7 +369,7 @@ class _BaseFineTuningNet(NeuralNet):
 
     # ---- the sklearn side ----------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Fine-tune a copy of the backbone and a new head on the labelled rows.
 
         Parameters
@@ -380,12 +379,16 @@ class _BaseFineTuningNet(NeuralNet):
         y : array-like of shape (n_samples,)
             Labels; rows with ``-1`` (classification) or ``NaN`` (regression)
             are unlabelled and left out.
+        **fit_params
+            None is taken: any other keyword (``sample_domain`` included: the
+            labelled rows train whatever their domain) raises a TypeError.
 
         Returns
         -------
         self : object
             The fitted net.
         """
+        _reject_fit_params(self, "fit", fit_params, ("X", "y"))
         dataset, y_train = self._prepare_fit(X, y, reset=True)
         with _seeded(self.random_state_seed_, self.device):
             super().fit(dataset, y_train)
@@ -401,6 +404,8 @@ class _BaseFineTuningNet(NeuralNet):
             As in :meth:`fit`.
         classes : array-like, default=None
             Unused (the classes of the first call are kept); for sklearn's API.
+        **fit_params
+            None is taken, as in :meth:`fit`.
 
         Returns
         -------
@@ -408,6 +413,7 @@ class _BaseFineTuningNet(NeuralNet):
         """
         if isinstance(X, DomainDataset):  # NeuralNet.fit hands its dataset on
             return super().partial_fit(X, y, classes, **fit_params)
+        _reject_fit_params(self, "partial_fit", fit_params, ("X", "y", "classes"))
         first_call = not self.initialized_ or not hasattr(self, "input_shape_")
         dataset, y_train = self._prepare_fit(X, y, reset=first_call)
         with _seeded(self.random_state_seed_, self.device):
@@ -419,6 +425,8 @@ class _BaseFineTuningNet(NeuralNet):
     def _prepare_fit(self, X, y, reset):
         """Validate a fit's data and keep its labelled rows."""
         X_tensor, y = self._check_fit_data(X, y, reset)
+        # no fit_domains here (fine-tuning takes no sample_domain): the -1 check of the convention
+        check_masked_labels(y, None, task=self._task, estimator=type(self).__name__)
         labelled, y_encoded = self._encode_fit_labels(X_tensor, y, reset)
         rows = torch.as_tensor(np.flatnonzero(labelled))
         y_train = y_encoded[rows]
@@ -489,14 +497,18 @@ _DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds the new head's initial weights, the batches and dropout;
         torch's global random state is left as it was.
-    device : str, default="cpu"
-        Where the network trains and predicts, e.g. ``"cuda"``.
+    device : "auto", str or torch.device, default="cpu"
+        Where the network trains and predicts: ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ... ``"auto"``: CUDA when available, else the CPU,
+        resolved when the network is initialised (``device_``);
+        ``get_params`` and ``clone`` keep ``"auto"``.
     callbacks : list of skorch callbacks, default=None
         Added to skorch's default ones.
     warm_start : bool, default=False
         Continue training from the current weights on the next ``fit``.
-    verbose : int, default=0
-        1 prints skorch's table of the history after each epoch.
+    verbose : int, default=1
+        1 (skorch's default) prints skorch's table of the history after each
+        epoch; 0 is silent (e.g. inside a grid search).
     **kwargs
         Other skorch parameters: ``module__*``, ``optimizer__*``,
         ``train_split`` (default None: no validation split), ``callbacks__*``.
@@ -521,6 +533,8 @@ _DOC = """
     history_ : skorch.History
         Per epoch ``train_loss`` and ``dur``; per batch also ``train_penalty``
         when ``alpha`` or ``beta`` is set.
+    device_ : str or torch.device
+        The device the network was placed on (``device`` resolved).
     n_features_in_ : int
         Number of features seen in ``fit``.
 """
@@ -558,7 +572,7 @@ class FineTunedClassifier(DomainClassifierMixin, _BaseFineTuningNet):
     ...     torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16), torch.nn.ReLU(),
     ...     torch.nn.Linear(16, 5))
     >>> clf = FineTunedClassifier(backbone, layer="3", unfreeze=1, backbone_lr_factor=0.1,
-    ...                           alpha=0.01, lr=0.01, max_epochs=10, random_state=0)
+    ...                           alpha=0.01, lr=0.01, max_epochs=10, random_state=0, verbose=0)
     >>> clf.fit(X, y).blocks_, clf.trained_blocks_
     (['0', '2'], ['2'])
     >>> clf.predict_proba(X[:2]).shape, bool(clf.score(X, y) > 0.8)
@@ -584,7 +598,7 @@ class FineTunedRegressor(DomainRegressorMixin, _BaseFineTuningNet):
     >>> X = rng.normal(size=(100, 4))
     >>> y = X.sum(axis=1)
     >>> y[80:] = np.nan  # unlabelled rows: left out of the fit
-    >>> reg = FineTunedRegressor(unfreeze=0, max_epochs=5, random_state=0).fit(X, y)
+    >>> reg = FineTunedRegressor(unfreeze=0, max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> reg.predict(X[:3]).shape, reg.trained_blocks_
     ((3,), [])
     """
