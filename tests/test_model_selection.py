@@ -509,7 +509,7 @@ def test_scorers_have_params_and_a_short_repr():
     assert repr(scorer) == "ImportanceWeightedScorer()"
     assert repr(scorer.set_params(scoring="roc_auc")) == "ImportanceWeightedScorer(scoring='roc_auc')"
     assert scorer.get_params() == {"scoring": "roc_auc", "weighting": None,
-                                   "min_effective_fraction": 0.5, "space": "input"}
+                                   "min_effective_fraction": 0.5, "space": "input", "random_state": 0}
     with pytest.raises(ValueError, match="has no parameter 'C'"):
         scorer.set_params(C=1)
     assert repr(SoftNeighborhoodDensity(temperature=0.1)) == "SoftNeighborhoodDensity(temperature=0.1)"

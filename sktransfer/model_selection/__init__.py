@@ -13,6 +13,13 @@ splitters keep labelled source rows and target rows in every validation fold
 
     GridSearchCV(pipe, grid, scoring=ImportanceWeightedScorer(), cv=DomainShuffleSplit())
 
+Plain sklearn scorers (``scoring="roc_auc"``) read the ``-1`` mask as a
+class and score NaN on stacked data: :class:`LabeledKFold` validates on
+labelled rows only (the target rows stay in every training fold), and
+:func:`labeled_scorer` drops the masked rows of any scorer::
+
+    cross_val_score(pipe, X, y, scoring="roc_auc", cv=LabeledKFold())
+
 :class:`TargetScorer` reads true target labels given apart, for evaluation
 only. See ``docs/user_guide/model_selection.rst`` for which scorer to use when.
 """
@@ -24,16 +31,19 @@ from ._scorers import (
     ReverseValidation,
     SoftNeighborhoodDensity,
     TargetScorer,
+    labeled_scorer,
 )
-from ._splitters import DomainShuffleSplit, LeaveOneDomainOut
+from ._splitters import DomainShuffleSplit, LabeledKFold, LeaveOneDomainOut
 
 __all__ = [
     "DeepEmbeddedValidation",
     "DomainShuffleSplit",
+    "LabeledKFold",
     "ImportanceWeightedScorer",
     "LeaveOneDomainOut",
     "PredictionEntropyScorer",
     "ReverseValidation",
     "SoftNeighborhoodDensity",
     "TargetScorer",
+    "labeled_scorer",
 ]

@@ -17,7 +17,10 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
+from .._domain import unlabeled_mask
 from ..diagnostics import estimate_target_score
 from ..reweighting import DomainClassifierWeighting
 from ._base import DomainScorer, Fold, accepts_sample_domain, call_with_domains, require_method, take_rows
@@ -29,6 +32,7 @@ __all__ = [
     "ReverseValidation",
     "SoftNeighborhoodDensity",
     "TargetScorer",
+    "labeled_scorer",
 ]
 
 _IW_SCORINGS = ("accuracy", "neg_log_loss", "roc_auc", "gini")
@@ -91,9 +95,10 @@ class ImportanceWeightedScorer(DomainScorer):
         The score to estimate.
     weighting : reweighter, default=None
         An object with ``fit_weights(X, y, sample_domain)`` (any of
-        :mod:`sktransfer.reweighting`). None:
-        ``DomainClassifierWeighting(random_state=0)``, a domain classifier's
-        density ratio, cross-fitted.
+        :mod:`sktransfer.reweighting`), used as given (its own
+        ``random_state``). None:
+        ``DomainClassifierWeighting(random_state=random_state)``, a domain
+        classifier's density ratio, cross-fitted.
     min_effective_fraction : float in (0, 1] or None, default=0.5
         Variance control. When the domains barely overlap, a few source
         rows carry almost all the weight and the estimate is noisy. With a
@@ -112,6 +117,12 @@ class ImportanceWeightedScorer(DomainScorer):
         :class:`DeepEmbeddedValidation` does), where an adaptation has
         brought the domains closer; it is refitted for every model scored
         (the input ``X`` is used for an estimator that is not a pipeline).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the default weighting (its cross-fitting folds); not used
+        with a ``weighting`` given. The default 0, as in
+        :class:`DeepEmbeddedValidation`, keeps the score of a fold the same
+        on every call; None draws new folds (an int for a reproducible
+        score).
 
     Notes
     -----
@@ -164,11 +175,13 @@ class ImportanceWeightedScorer(DomainScorer):
     True
     """
 
-    def __init__(self, scoring="accuracy", *, weighting=None, min_effective_fraction=0.5, space="input"):
+    def __init__(self, scoring="accuracy", *, weighting=None, min_effective_fraction=0.5, space="input",
+                 random_state=0):
         self.scoring = scoring
         self.weighting = weighting
         self.min_effective_fraction = min_effective_fraction
         self.space = space
+        self.random_state = random_state
 
     def _check_params(self):
         if self.scoring not in _IW_SCORINGS:
@@ -194,7 +207,8 @@ class ImportanceWeightedScorer(DomainScorer):
 
     def _score(self, estimator, fold):
         self._check_params()
-        weighting = DomainClassifierWeighting(random_state=0) if self.weighting is None else self.weighting
+        weighting = (DomainClassifierWeighting(random_state=self.random_state)
+                     if self.weighting is None else self.weighting)
         features = fold.X
         if self.space == "embedding":
             features = _features(self, estimator, "auto", fold.X, fold.sample_domain)
@@ -203,7 +217,15 @@ class ImportanceWeightedScorer(DomainScorer):
         if key in cache:
             cache.move_to_end(key)
         else:
-            cache[key] = np.asarray(weighting.fit_weights(features, fold.y, fold.sample_domain), dtype=float)
+            try:
+                weights = weighting.fit_weights(features, fold.y, fold.sample_domain)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{self}: the density ratio could not be fitted on the validation rows "
+                    f"({fold.source.size} labelled source row(s), {fold.target.size} target row(s)): "
+                    f"{exc} Use larger validation folds (e.g. a larger test_size of DomainShuffleSplit)."
+                ) from exc
+            cache[key] = np.asarray(weights, dtype=float)
             while len(cache) > _WEIGHTS_CACHE_SIZE:
                 cache.popitem(last=False)
         return estimate_target_score(
@@ -445,6 +467,14 @@ def _masked_like(y, n):
 _RV_METRICS = {"accuracy": accuracy_score, "balanced_accuracy": balanced_accuracy_score}
 
 
+def _seed_random_states(estimator, random_state):
+    """Set every ``random_state`` parameter of ``estimator`` (nested ones too) from one seed."""
+    rng = check_random_state(random_state)
+    names = sorted(name for name in estimator.get_params(deep=True)
+                   if name == "random_state" or name.endswith("__random_state"))
+    estimator.set_params(**{name: int(rng.randint(np.iinfo(np.int32).max)) for name in names})
+
+
 class ReverseValidation(DomainScorer):
     """Reverse (circular) validation (Zhong et al. 2010).
 
@@ -460,6 +490,11 @@ class ReverseValidation(DomainScorer):
     ----------
     scoring : {"accuracy", "balanced_accuracy"}, default="accuracy"
         How the reverse model's predictions of the source rows are scored.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the reverse model: every ``random_state`` parameter of the
+        clone (its steps' too) is set from it, as sklearn's ensembles seed
+        their members, so an int gives the same score on every call. None:
+        the clone keeps the random states of the model scored.
 
     Notes
     -----
@@ -490,8 +525,9 @@ class ReverseValidation(DomainScorer):
     True
     """
 
-    def __init__(self, scoring="accuracy"):
+    def __init__(self, scoring="accuracy", *, random_state=None):
         self.scoring = scoring
+        self.random_state = random_state
 
     def _score(self, estimator, fold):
         if self.scoring not in _RV_METRICS:
@@ -499,6 +535,11 @@ class ReverseValidation(DomainScorer):
                 f"ReverseValidation: scoring must be one of {sorted(_RV_METRICS)}, got {self.scoring!r}."
             )
         metric = _RV_METRICS[self.scoring]
+        if fold.target.size < 2:
+            raise ValueError(
+                f"{self} needs at least 2 target rows in the validation rows (the reverse model is "
+                f"fitted on them), got {fold.target.size}. Use larger validation folds."
+            )
         X_target, _, sd_target = fold.rows("target")
         pseudo = np.asarray(call_with_domains(estimator, "predict", X_target, sd_target))
         _, y_source, _ = fold.rows("source")
@@ -509,6 +550,8 @@ class ReverseValidation(DomainScorer):
         reverse_domain = -fold.sample_domain[rows]
         X_rows = take_rows(fold.X, rows)
         reverse = clone(estimator)
+        if self.random_state is not None:
+            _seed_random_states(reverse, self.random_state)
         if accepts_sample_domain(reverse, "fit"):
             reverse.fit(X_rows, reverse_y, sample_domain=reverse_domain)
         else:
@@ -586,6 +629,13 @@ class TargetScorer(DomainScorer):
                 f"TargetScorer: target_labels has {labels.shape[0]} entries but X has "
                 f"{len(fold.sample_domain)} rows; give one per row."
             )
+        masked = int(np.sum(unlabeled_mask(labels[fold.target])))
+        if masked:
+            raise ValueError(
+                f"TargetScorer: {masked} of the {fold.target.size} target row(s) it scores have a "
+                "masked label (-1 or NaN) in target_labels; TargetScorer needs the true labels of "
+                "the target rows (pass the labels from before stack_domains masked them, not y)."
+            )
         X_target, _, _ = fold.rows("target")
         return float(get_scorer(self.scoring)(estimator, X_target, labels[fold.target]))
 
@@ -594,3 +644,93 @@ class TargetScorer(DomainScorer):
         request = super().get_metadata_routing()
         request.score.add_request(param="target_labels", alias=True)
         return request
+
+
+class _LabeledRows:
+    """An sklearn scorer applied to the rows whose label is not masked."""
+
+    def __init__(self, scoring):
+        self.scoring = scoring
+
+    def __call__(self, estimator, X, y, **kwargs):
+        n_samples = len(y)
+        rows = np.flatnonzero(~unlabeled_mask(y))
+        if rows.size == 0:
+            raise ValueError(
+                f"{self}: the validation rows hold no labelled row (every label is masked, -1 or "
+                "NaN), so there is nothing to score. Split with LabeledKFold or DomainShuffleSplit, "
+                "whose validation folds hold labelled rows."
+            )
+        # per-row metadata (sample_weight...) follows the rows kept
+        kwargs = {name: take_rows(value, rows) if num_rows_or_none(value) == n_samples else value
+                  for name, value in kwargs.items()}
+        return get_scorer(self.scoring)(estimator, take_rows(X, rows), np.asarray(y)[rows], **kwargs)
+
+    def get_metadata_routing(self):
+        """Metadata routing: that of the wrapped sklearn scorer."""
+        scorer = get_scorer(self.scoring)
+        if hasattr(scorer, "get_metadata_routing"):
+            return get_routing_for_object(scorer)
+        return MetadataRequest(owner=type(self).__name__)
+
+    def __repr__(self):
+        return f"labeled_scorer({self.scoring!r})"
+
+
+def num_rows_or_none(value):
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def labeled_scorer(scoring):
+    """An sklearn scorer that scores the labelled rows only, for stacked data.
+
+    ``cross_val_score(pipe, X, y, scoring="roc_auc")`` on stacked source and
+    target rows gives NaN: the validation folds hold masked target rows,
+    sklearn's scorer reads their ``-1`` as a class, fails, and
+    ``cross_val_score`` turns the failure into NaN with a warning.
+    ``scoring=labeled_scorer("roc_auc")`` drops the masked rows (``-1``,
+    ``NaN``) of each validation fold first, with their entries of per-row
+    metadata such as ``sample_weight``. The other way is the splitter
+    :class:`LabeledKFold`, whose validation folds hold labelled rows only.
+
+    Either way the score is that of the labelled rows: the source score in
+    unsupervised domain adaptation, not an estimate of the target score
+    (for that, see :class:`ImportanceWeightedScorer` and the other scorers
+    of this module).
+
+    Parameters
+    ----------
+    scoring : str or callable
+        A scorer name of :func:`sklearn.metrics.get_scorer` (``"roc_auc"``,
+        ``"accuracy"``, ``"neg_log_loss"``...) or a scorer callable
+        ``scorer(estimator, X, y)``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, **kwargs) -> float``.
+
+    See Also
+    --------
+    sktransfer.metrics.LabeledRowsScorer : The same, from a score function
+        ``score_func(y_true, y_score)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sktransfer import make_da_pipeline
+    >>> from sktransfer.model_selection import labeled_scorer
+    >>> X = np.array([[0.0], [0.2], [0.9], [1.0], [0.1], [0.8], [0.5], [0.4]])
+    >>> y = np.array([0, 0, 1, 1, 0, 1, -1, -1])
+    >>> scores = cross_val_score(make_da_pipeline(LogisticRegression()), X, y, cv=2,
+    ...                          scoring=labeled_scorer("roc_auc"))
+    >>> scores.tolist()
+    [1.0, 1.0]
+    """
+    get_scorer(scoring)  # an unknown name fails here, with sklearn's list of names
+    return _LabeledRows(scoring)

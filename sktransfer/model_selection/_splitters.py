@@ -6,19 +6,23 @@ adaptation scorer to look at) and stratifies on the mask ``-1`` as if it were
 a class. The splitters here read the domains with the rules of
 :mod:`sktransfer._domain` (masked labels, or ``sample_domain`` given as
 ``groups`` or routed) and split each domain on its own.
+
+:class:`LabeledKFold` is the splitter for sklearn's own scorers
+(``scoring="roc_auc"``...): its validation folds hold labelled rows only, so
+the mask ``-1`` never reaches a scorer that would take it for a class.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import type_of_target
 
 from .._domain import derive_sample_domain, num_rows, unlabeled_mask
 
-__all__ = ["DomainShuffleSplit", "LeaveOneDomainOut"]
+__all__ = ["DomainShuffleSplit", "LabeledKFold", "LeaveOneDomainOut"]
 
 
 def _split_domains(who, X, y, groups, sample_domain):
@@ -277,6 +281,120 @@ class LeaveOneDomainOut:
             held_out = domains == domain
             test = held_out | target if self.target_in_validation else held_out
             yield np.flatnonzero(~held_out), np.flatnonzero(test)
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``split`` takes ``groups`` and ``sample_domain``."""
+        return _splitter_routing(type(self).__name__)
+
+
+class LabeledKFold:
+    """K-fold over the labelled rows; the unlabelled rows are in every training fold.
+
+    The splitter for scoring stacked data with sklearn's own scorers
+    (``cross_val_score(pipe, X, y, scoring="roc_auc", cv=LabeledKFold())``).
+    With a plain ``cv=5``, validation folds hold masked target rows, which a
+    scorer such as ``"roc_auc"`` reads as a class ``-1``: it fails, and
+    ``cross_val_score`` turns the failure into a NaN score with a warning.
+    Here the labelled rows (source rows, and labelled target rows where
+    ``sample_domain`` marks some) are split into ``n_splits`` folds, by
+    :class:`~sklearn.model_selection.StratifiedKFold` on their labels
+    (classification) or :class:`~sklearn.model_selection.KFold`
+    (regression); the unlabelled rows, which no scorer can use, are never
+    in a validation fold and are in every training fold, where a domain
+    adaptation step needs them.
+
+    The validation folds estimate the score on the labelled rows, the
+    source score in unsupervised domain adaptation: to estimate the target
+    score, use :class:`DomainShuffleSplit` with a scorer of
+    :mod:`sktransfer.model_selection` instead.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        Shuffle the labelled rows before splitting them.
+    random_state : int, RandomState instance or None, default=None
+        Controls the shuffling when ``shuffle=True`` (sklearn's rule: set
+        it only with ``shuffle=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.model_selection import LabeledKFold
+    >>> X = np.zeros((8, 1))
+    >>> y = np.array([0, 1, 0, 1, 0, 1, -1, -1])  # 6 labelled rows, 2 target rows
+    >>> for train, test in LabeledKFold(n_splits=3).split(X, y):
+    ...     print(train, test)
+    [2 3 4 5 6 7] [0 1]
+    [0 1 4 5 6 7] [2 3]
+    [0 1 2 3 6 7] [4 5]
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def __repr__(self):
+        return (f"LabeledKFold(n_splits={self.n_splits!r}, shuffle={self.shuffle!r}, "
+                f"random_state={self.random_state!r})")
+
+    def _check_params(self):
+        if isinstance(self.n_splits, bool) or not isinstance(self.n_splits, Integral) or self.n_splits < 2:
+            raise ValueError(f"n_splits must be an integer of at least 2, got {self.n_splits!r}.")
+        if not isinstance(self.shuffle, (bool, np.bool_)):
+            raise ValueError(f"shuffle must be True or False, got {self.shuffle!r}.")
+
+    def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
+        """Number of splits: ``n_splits``."""
+        self._check_params()
+        return int(self.n_splits)
+
+    def split(self, X, y=None, groups=None, sample_domain=None):
+        """Generate the indices of the training and validation rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Stacked source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels, masked (``-1``/``NaN``) on unlabelled rows.
+        groups : array-like of int of shape (n_samples,), default=None
+            The ``sample_domain`` of each row; checked, not needed to split.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            The same, under its own name (metadata routing passes it so).
+
+        Yields
+        ------
+        train : ndarray of int
+        test : ndarray of int
+        """
+        self._check_params()
+        who = type(self).__name__
+        if y is None and X is not None:
+            raise ValueError(
+                f"{who}.split needs y: its validation folds are the labelled rows, told apart "
+                "from the unlabelled ones by their masked labels (-1, or NaN for regression)."
+            )
+        _split_domains(who, X, y, groups, sample_domain)  # the same checks as the other splitters
+        labelled = np.flatnonzero(~unlabeled_mask(y))
+        unlabelled = np.flatnonzero(unlabeled_mask(y))
+        if labelled.size < self.n_splits:
+            raise ValueError(
+                f"{who}: {labelled.size} labelled row(s) (label not -1/NaN) cannot fill "
+                f"n_splits={self.n_splits} validation folds; lower n_splits or label more rows."
+            )
+        labels = np.asarray(y)[labelled]
+        stratify = _is_classification(labels)
+        cls = StratifiedKFold if stratify else KFold
+        try:
+            splitter = cls(n_splits=self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
+            splits = list(splitter.split(np.zeros((labelled.size, 1)), labels if stratify else None))
+        except ValueError as exc:
+            raise ValueError(f"{who}: cannot split the labelled rows: {exc}") from None
+        for train, test in splits:
+            yield np.sort(np.concatenate([labelled[train], unlabelled])), labelled[test]
 
     def get_metadata_routing(self):
         """Metadata routing: ``split`` takes ``groups`` and ``sample_domain``."""
