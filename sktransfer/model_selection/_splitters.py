@@ -378,8 +378,8 @@ class LabeledKFold:
                 "from the unlabelled ones by their masked labels (-1, or NaN for regression)."
             )
         _split_domains(who, X, y, groups, sample_domain)  # the same checks as the other splitters
-        labelled = np.flatnonzero(~unlabeled_mask(y))
-        unlabelled = np.flatnonzero(unlabeled_mask(y))
+        masked = unlabeled_mask(y)
+        labelled, unlabelled = np.flatnonzero(~masked), np.flatnonzero(masked)
         if labelled.size < self.n_splits:
             raise ValueError(
                 f"{who}: {labelled.size} labelled row(s) (label not -1/NaN) cannot fill "
