@@ -175,7 +175,7 @@ def test_report_columns_sorting_and_bands():
         assert report.loc[name, "ks_statistic"] == pytest.approx(stats.ks_2samp(source[name], target[name]).statistic)
     assert report.loc["score", "target_mean"] - report.loc["score", "source_mean"] == pytest.approx(40, abs=5)
     # bands at the boundaries
-    from sktransfer.diagnostics import _psi_band
+    from sktransfer.diagnostics._drift import _psi_band
 
     assert [_psi_band(v) for v in (0.0999, 0.1, 0.2499, 0.25)] == ["stable", "moderate", "moderate", "significant"]
 

@@ -79,7 +79,7 @@ def test_random_halves_of_one_domain_read_one_half(copies):
 
 
 def test_a_real_shift_still_reads_high_and_folds_keep_copies_together():
-    from sktransfer.diagnostics import _grouped_folds, _row_groups
+    from sktransfer.diagnostics._domain_classifier import _grouped_folds, _row_groups
 
     rng = np.random.default_rng(3)
     Xs, Xt = rng.normal(size=(400, 3)), rng.normal(size=(400, 3)) + [3.0, 0.0, 0.0]
