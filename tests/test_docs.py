@@ -6,6 +6,7 @@ import importlib.util
 import inspect
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -19,17 +20,40 @@ pytest.importorskip("sphinx_gallery")
 pytest.importorskip("matplotlib")
 
 
+def _untracked_outputs():
+    """Files under docs/ and examples/ that git does not track (build outputs, saved figures)."""
+    listing = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--", "docs", "examples"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    if listing.returncode != 0:  # not a git checkout (an sdist): nothing to compare
+        return None
+    return {line[3:] for line in listing.stdout.splitlines() if line[:2] in ("??", "!!")}
+
+
 def test_docs_build_without_warnings(tmp_path):
     # the API reference documents sktransfer.deep and sktransfer.features, whose
     # modules import torch and skorch: without them autodoc cannot read those pages
     pytest.importorskip("torch")
     pytest.importorskip("skorch")
+    # the build runs on a copy of docs/ and examples/: autosummary, sphinx-gallery and
+    # the examples' saved figures write next to their sources, and a build must leave
+    # the checkout as it found it (and a first build on a fresh clone must not depend
+    # on outputs an earlier build left there)
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("_build", "generated", "auto_examples", "sg_execution_times.rst",
+                                    "*.png", "__pycache__")
+    shutil.copytree(REPO / "docs", src / "docs", ignore=shutil.ignore_patterns(
+        "_build", "generated", "auto_examples", "sg_execution_times.rst", "__pycache__"))
+    shutil.copytree(REPO / "examples", src / "examples", ignore=ignore)
+    before = _untracked_outputs()
     env = dict(os.environ, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.setdefault("SKTRANSFER_DATA_HOME", str(SHARED_DATA))
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         "-d", str(tmp_path / "doctrees"), str(REPO / "docs"), str(tmp_path / "html")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+         "-d", str(tmp_path / "doctrees"), str(src / "docs"), str(tmp_path / "html")],
+        cwd=src, env=env, capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stderr[-5000:]
     html = tmp_path / "html"
@@ -39,6 +63,9 @@ def test_docs_build_without_warnings(tmp_path):
     examples = sorted(p.stem for p in (REPO / "examples").glob("plot_*.py"))
     for name in examples:
         assert (html / "auto_examples" / f"{name}.html").exists(), name
+    if before is not None:
+        created = _untracked_outputs() - before
+        assert not created, f"the docs build wrote into the checkout: {sorted(created)}"
 
 
 def _api_reference_names():
