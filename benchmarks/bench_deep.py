@@ -70,7 +70,7 @@ def default_data_home():
 
 def digit_methods(epochs):
     """name -> factory(seed); the same CNN, optimiser, batches and epochs for all."""
-    common = dict(module=SmallCNN, max_epochs=epochs, batch_size=64, adaptation_schedule="ganin")
+    common = dict(module=SmallCNN, max_epochs=epochs, batch_size=64, adaptation_schedule="ganin", verbose=0)
 
     def dann(weight=1.0, optimizer_settings=PAPER_SGD):
         return lambda seed: DomainAdversarialClassifier(
@@ -260,10 +260,10 @@ def tabular_tasks(n):
 def run_tabular(seeds, n, epochs):
     classifiers = {
         "source only (same MLP)": lambda s: DomainAdversarialClassifier(
-            adaptation_weight=0.0, max_epochs=epochs, random_state=s),
-        "DANN": lambda s: DomainAdversarialClassifier(max_epochs=epochs, random_state=s),
-        "DeepCORAL": lambda s: DomainAlignmentClassifier(max_epochs=epochs, random_state=s),
-        "MMD": lambda s: DomainAlignmentClassifier(loss="mmd", max_epochs=epochs, random_state=s),
+            adaptation_weight=0.0, max_epochs=epochs, random_state=s, verbose=0),
+        "DANN": lambda s: DomainAdversarialClassifier(max_epochs=epochs, random_state=s, verbose=0),
+        "DeepCORAL": lambda s: DomainAlignmentClassifier(max_epochs=epochs, random_state=s, verbose=0),
+        "MMD": lambda s: DomainAlignmentClassifier(loss="mmd", max_epochs=epochs, random_state=s, verbose=0),
     }
     lines = ["| task | " + " | ".join(classifiers) + " |", "|---|" + "---:|" * len(classifiers)]
     gains = []
@@ -285,10 +285,10 @@ def run_tabular(seeds, n, epochs):
 
     regressors = {
         "source-only MLP regressor": lambda s: DomainAdversarialRegressor(
-            adaptation_weight=0.0, max_epochs=epochs, random_state=s),
-        "DANN regressor": lambda s: DomainAdversarialRegressor(max_epochs=epochs, random_state=s),
-        "DeepCORAL regressor": lambda s: DomainAlignmentRegressor(max_epochs=epochs, random_state=s),
-        "MMD regressor": lambda s: DomainAlignmentRegressor(loss="mmd", max_epochs=epochs, random_state=s),
+            adaptation_weight=0.0, max_epochs=epochs, random_state=s, verbose=0),
+        "DANN regressor": lambda s: DomainAdversarialRegressor(max_epochs=epochs, random_state=s, verbose=0),
+        "DeepCORAL regressor": lambda s: DomainAlignmentRegressor(max_epochs=epochs, random_state=s, verbose=0),
+        "MMD regressor": lambda s: DomainAlignmentRegressor(loss="mmd", max_epochs=epochs, random_state=s, verbose=0),
     }
     reg_lines = ["| metric | " + " | ".join(regressors) + " |", "|---|" + "---:|" * len(regressors)]
     mse = {}

@@ -152,7 +152,7 @@ def _run(args):
             print(f"-- seed {seed}: {method}", flush=True)
             estimator = FineTunedClassifier(
                 net if module == "pretrained" else module, layer=layer, max_epochs=epochs,
-                batch_size=BATCH_SIZE, random_state=seed, **fixed)
+                batch_size=BATCH_SIZE, random_state=seed, verbose=0, **fixed)
             if grid_name == "alpha":
                 grid = {"lr": [chosen_lr[base]], "alpha": alpha_grid}
             else:
