@@ -7,7 +7,10 @@ did. Both meta-estimators therefore *flatten* the weights, ``w ** exponent``
 importance-weighted cross-validation on the labelled rows (Sugiyama,
 Krauledat and Mueller 2007): the validation loss of each fold is weighted by
 the full importance weights, an estimate of the target loss that needs no
-target label. Exponent 0 is plain source training, 1 the full weighting.
+target label. Exponent 0 is plain source training, 1 the full weighting;
+the flattest exponent within half a standard error of the best is kept, so
+that the fit falls back to source training when the data cannot tell that
+the weights help.
 """
 
 from numbers import Integral, Real
@@ -52,10 +55,13 @@ class _ImportanceWeighted(LabeledOnly):
         self.flattening_scores_ = None
         if isinstance(self.flattening, str) and self.flattening == "auto":
             # equal weights: every exponent gives the same fit
-            scores = None if np.ptp(weights) == 0 else self._iwcv_losses(X, y, weights, fit_params, weight_key)
-            # the first minimum: on a tie, the flatter weights (less variance)
-            self.flattening_ = 1.0 if scores is None else min(scores, key=scores.get)
-            self.flattening_scores_ = scores
+            fold_losses = (None if np.ptp(weights) == 0
+                           else self._iwcv_losses(X, y, weights, fit_params, weight_key))
+            if fold_losses is None:
+                self.flattening_ = 1.0
+            else:
+                self.flattening_ = _flattest_within_half_se(fold_losses)
+                self.flattening_scores_ = {a: float(np.mean(v)) for a, v in fold_losses.items()}
         elif (isinstance(self.flattening, Real) and not isinstance(self.flattening, bool)
               and 0 <= self.flattening <= 1):
             self.flattening_ = float(self.flattening)
@@ -82,7 +88,7 @@ class _ImportanceWeighted(LabeledOnly):
         splitter = (StratifiedKFold if stratify else KFold)(
             n_folds, shuffle=True, random_state=self.random_state
         )
-        losses = dict.fromkeys(FLATTENING_EXPONENTS, 0.0)
+        losses = {exponent: [] for exponent in FLATTENING_EXPONENTS}
         for train, valid in splitter.split(X, y if stratify else None):
             params = {key: _take_rows(value, train) if _is_per_row(value, n_rows) else value
                       for key, value in fit_params.items()}
@@ -90,9 +96,32 @@ class _ImportanceWeighted(LabeledOnly):
             for exponent in FLATTENING_EXPONENTS:
                 params[weight_key] = weights[train] ** exponent * user_weights[train]
                 model = clone(estimator).fit(_take_rows(X, train), y[train], **params)
-                losses[exponent] += _validation_loss(model, _take_rows(X, valid), y[valid],
-                                                     validation_weights) / n_folds
-        return losses
+                losses[exponent].append(_validation_loss(model, _take_rows(X, valid), y[valid],
+                                                         validation_weights))
+        return {exponent: np.asarray(values) for exponent, values in losses.items()}
+
+
+def _flattest_within_half_se(fold_losses):
+    """The smallest exponent whose IWCV loss is within half a standard error of the best.
+
+    The rule of ``RegularizedTransfer*(lam="auto")`` (the simplest model within
+    a fraction of a standard error of the best, Hastie et al., ESL 7.10), with
+    the standard error of the *paired* per-fold difference to the best
+    exponent: the folds share their rows, so the difference is far less noisy
+    than either loss. Weighting is kept only where the data tell that it
+    lowers the estimated target loss; otherwise the exponent falls back toward
+    0, plain source training.
+    """
+    means = {exponent: float(np.mean(losses)) for exponent, losses in fold_losses.items()}
+    best = min(means, key=means.get)  # the first minimum: on a tie, the flatter weights
+    for exponent in sorted(fold_losses):
+        if exponent >= best:
+            break
+        difference = fold_losses[exponent] - fold_losses[best]
+        se = float(np.std(difference, ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else 0.0
+        if means[exponent] - means[best] <= 0.5 * se:
+            return exponent
+    return best
 
 
 class ImportanceWeightedClassifier(_ImportanceWeighted):
@@ -129,7 +158,11 @@ class ImportanceWeightedClassifier(_ImportanceWeighted):
         cross-validation on the labelled rows (validation log-loss weighted by
         the full weights; error rate for classifiers without
         ``predict_proba``), which needs no target label and keeps the weights
-        from costing more variance than the bias they remove. It fits the
+        from costing more variance than the bias they remove: the smallest
+        exponent whose loss is within half a standard error (of the per-fold
+        difference) of the lowest, so that the weights are kept only where
+        the data tell that they help, and the model falls back to plain
+        source training (``flattening_ == 0``) otherwise. It fits the
         estimator ``5 * cv`` more times.
     cv : int, default=5
         Folds of that cross-validation (stratified by class), fewer when the
