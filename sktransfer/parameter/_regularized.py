@@ -24,16 +24,23 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg, optimize
 from scipy.special import expit, log_expit, logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_magnitude
 from ..base import DomainAwareMixin
-from ._fewshot import check_finite_labels, few_shot_rows, warn_no_target
+from ._fewshot import (
+    check_cv_params,
+    check_finite_labels,
+    choose_safest,
+    few_shot_rows,
+    fit_source_model,
+    target_folds,
+    warn_no_target,
+)
 
 __all__ = ["RegularizedTransferClassifier", "RegularizedTransferRegressor"]
 
@@ -65,14 +72,6 @@ def check_sample_weight(sample_weight, n_samples, estimator):
     return weights
 
 
-def _is_fitted(estimator):
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True
-
-
 class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
     """Shared fit logic: the rows, the source model and its coefficients."""
 
@@ -87,17 +86,9 @@ class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
                 f"{who}: source_estimator must be a linear sklearn estimator with coef_ "
                 f"and intercept_ (fitted or not); got {type(template).__name__}."
             )
-        if _is_fitted(template):
+        if not hasattr(template, "fit"):  # a fitted object with coef_ only
             return template
-        if not source.any():
-            raise ValueError(
-                f"{who}: source_estimator is not fitted and there are no labelled source "
-                "rows (positive sample_domain) to fit it on. Pass a fitted source "
-                "estimator, or the labelled source rows."
-            )
-        model = clone(template)
-        kwargs = {} if np.all(weights[source] == 1) else {"sample_weight": weights[source]}
-        return model.fit(X[source], y[source], **kwargs)
+        return fit_source_model(template, X, y, source, who, weights=weights, what="a linear estimator")
 
     def _source_coefficients(self, model, n_features, n_rows, who):
         coef = getattr(model, "coef_", None)
@@ -125,14 +116,10 @@ class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
         float``): the largest ``lam`` (the closest to the source) whose mean
         loss over ``cv_repeats`` shuffled ``cv``-fold splits is within half a
         standard error of the lowest mean loss."""
-        if not isinstance(self.cv, Integral) or isinstance(self.cv, bool) or self.cv < 2:
-            raise ValueError(f"{who}: cv must be an integer of at least 2, got {self.cv!r}.")
-        if not isinstance(self.cv_repeats, Integral) or isinstance(self.cv_repeats, bool) or self.cv_repeats < 1:
-            raise ValueError(f"{who}: cv_repeats must be an integer of at least 1, got {self.cv_repeats!r}.")
-        n_folds = min(self.cv, len(y_target))
-        if stratify:
-            n_folds = min(n_folds, int(np.unique(y_target, return_counts=True)[1].min()))
-        if n_folds < 2:
+        check_cv_params(self.cv, self.cv_repeats, who)
+        folds = target_folds(y_target, cv=self.cv, cv_repeats=self.cv_repeats, stratify=stratify,
+                             random_state=self.random_state)
+        if folds is None:
             warnings.warn(
                 f"{who}: too few labelled target rows ({len(y_target)}, or a class with "
                 "one row) to choose lam by cross-validation; the source coefficients are "
@@ -142,26 +129,19 @@ class _BaseRegularizedTransfer(DomainAwareMixin, BaseEstimator):
             )
             self.cv_scores_ = None
             return np.inf
-        splitter = (RepeatedStratifiedKFold if stratify else RepeatedKFold)(
-            n_splits=n_folds, n_repeats=self.cv_repeats, random_state=self.random_state
-        )
         fold_losses = {lam: [] for lam in LAM_GRID}
         with warnings.catch_warnings():
             # a weak penalty on a small separable fold need not converge; the
             # refit with the chosen lam still warns
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for train, valid in splitter.split(np.zeros((len(y_target), 1)), y_target if stratify else None):
+            for train, valid in folds:
                 for lam in LAM_GRID:
                     fold_losses[lam].append(loss(fit(train, lam), valid))
-        self.cv_scores_ = {lam: -float(np.mean(losses)) for lam, losses in fold_losses.items()}
-        best = max(reversed(LAM_GRID), key=self.cv_scores_.get)
-        # A few target rows give a noisy loss: a smaller lam that only looks
-        # better by chance would trade the source model for noise. Hence a
-        # tolerance toward the source, as in the one-standard-error rule
-        # (Hastie et al., ESL 7.10), at half a standard error (see the docstring).
-        losses = fold_losses[best]
-        tolerance = 0.5 * np.std(losses, ddof=1) / np.sqrt(len(losses))
-        return max(lam for lam in LAM_GRID if -self.cv_scores_[lam] <= -self.cv_scores_[best] + tolerance)
+        # the largest lam (the closest to the source) within half a standard
+        # error of the best: the shared rule of _fewshot.choose_safest
+        chosen, means, _ = choose_safest(fold_losses, order=LAM_GRID[::-1])
+        self.cv_scores_ = {lam: -means[lam] for lam in LAM_GRID}
+        return chosen
 
     def _fit_rows(self, X, y, sample_domain, sample_weight):
         who = type(self).__name__
