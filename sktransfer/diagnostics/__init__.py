@@ -32,7 +32,8 @@ estimates), ``_plots``, and ``_columns`` (how inputs are read).
 from ._domain_classifier import domain_classifier_auc
 from ._drift import PSI_BANDS, drift_report, ks_drift, population_stability_index
 from ._performance import TargetScoreEstimate, estimate_target_score
-from ._plots import plot_drift
+from ._html import html_report, render_html_report
+from ._plots import plot_distributions, plot_drift
 
 __all__ = [
     "TargetScoreEstimate",
@@ -43,4 +44,7 @@ __all__ = [
     "domain_classifier_auc",
     "drift_report",
     "plot_drift",
+    "plot_distributions",
+    "render_html_report",
+    "html_report",
 ]

@@ -1,0 +1,757 @@
+"""One self-contained HTML page on a population shift, for a credit risk reviewer.
+
+:func:`render_html_report` lays out results computed elsewhere (the drift
+report, the domain classifier, the target-score estimate, the model's scores,
+the importance weights); :func:`html_report` computes them with the package's
+API and renders them. The page needs no network and no JavaScript: CSS
+inline, figures inline as base64 PNG, every user-provided string escaped.
+"""
+
+import base64
+import datetime
+import io
+import numbers
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import _plots
+from ._report_text import (
+    PAGE_CSS,
+    auc_reading,
+    esc,
+    fmt,
+    fmt_int,
+    fmt_p,
+    get,
+    psi_cell,
+    trust_of,
+)
+
+DEFAULT_TITLE = "Population shift report"
+
+_SECTIONS = (
+    ("summary", "Summary"),
+    ("drift", "Feature drift"),
+    ("distributions", "Distributions of the most shifted features"),
+    ("domain", "Domain classifier"),
+    ("scores", "Model scores on source and target"),
+    ("weights", "Importance weights"),
+    ("estimate", "Estimated performance on the target"),
+    ("notes", "Notes and how to read this report"),
+)
+
+
+def _figure(draw, *args, size, alt):
+    """An ``<img>`` of a figure drawn by ``draw(fig, *args)``, inline as base64 PNG."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=100)
+    draw(fig, *args)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120, metadata={"Software": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
+            f'style="width:{int(size[0] * 96)}px"></figure>')
+
+
+def _as_1d_float(values, name):
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass one value per row, or None.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} has {int(np.sum(~np.isfinite(arr)))} value(s) that are NaN or infinite.")
+    return arr
+
+
+def _check_table(data, name):
+    if data is None:
+        return None
+    if not hasattr(data, "shape"):
+        data = np.asarray(data)
+    if len(data.shape) != 2:
+        raise ValueError(f"{name} must be 2-D (rows x features), got shape {tuple(data.shape)}.")
+    if data.shape[0] == 0:
+        raise ValueError(f"{name} has no rows.")
+    return data
+
+
+def _missing(what):
+    return f'<p class="missing">Not computed: {what}</p>'
+
+
+def _section(key, number, body):
+    title = dict(_SECTIONS)[key]
+    return f'<section id="{key}"><h2>{number}. {esc(title)}</h2>\n{body}\n</section>'
+
+
+def _band_counts(drift):
+    bands = [str(b) for b in drift["band"]] if "band" in drift.columns else []
+    return {band: bands.count(band) for band in ("significant", "moderate", "stable", "n/a")}
+
+
+def _weights_stats(weights):
+    total = weights.sum()
+    top = max(1, int(np.ceil(0.01 * weights.size)))
+    return {
+        "n": weights.size,
+        "ess": float(total ** 2 / np.sum(weights ** 2)) if total > 0 else 0.0,
+        "max_ratio": float(weights.max() / weights.mean()) if total > 0 else np.nan,
+        "top_share": float(np.sort(weights)[::-1][:top].sum() / total) if total > 0 else np.nan,
+        "top_rows": top,
+        "zeros": int(np.sum(weights == 0)),
+    }
+
+
+def _summary(ctx):
+    cards, findings = [], []
+    domain, drift, est = ctx["domain"], ctx["drift"], ctx["estimate"]
+    # the population shift, from the domain classifier
+    if domain is not None:
+        auc = float(get(domain, "auc"))
+        level, meaning = auc_reading(auc)
+        std = get(domain, "auc_std")
+        spread = f" &plusmn; {fmt(std, 2)}" if std is not None else ""
+        cards.append(("Population shift", f"{fmt(auc)}{spread}", f"domain AUC &middot; <b>{level}</b>", meaning))
+        ranking = list(get(domain, "ranking", []) or [])[:3]
+        if ranking:
+            findings.append(f"The domain classifier tells target from source rows with AUC {fmt(auc)} "
+                            f"({level}: {meaning}). It leans most on "
+                            f"{', '.join(f'<code>{esc(r)}</code>' for r in ranking)}.")
+    else:
+        cards.append(("Population shift", "&ndash;", "domain AUC", "not computed"))
+    # feature drift, PSI bands
+    if drift is not None:
+        counts = _band_counts(drift)
+        n = len(drift)
+        na = f" &middot; {counts['n/a']} n/a" if counts["n/a"] else ""
+        cards.append(("Feature drift (PSI)", f"{counts['significant']} / {counts['moderate']} / {counts['stable']}",
+                      "significant / moderate / stable", f"of {n} features{na}"))
+        top = drift[drift["band"] == "significant"].head(5) if "band" in drift.columns else drift.head(0)
+        if len(top):
+            more = counts["significant"] - len(top)
+            names = ", ".join(f"<code>{esc(i)}</code> ({fmt(p, 2)})" for i, p in zip(top.index, top["psi"]))
+            findings.append(f"{counts['significant']} feature(s) moved significantly (PSI &ge; 0.25): {names}"
+                            f"{f' and {more} more' if more > 0 else ''}.")
+        else:
+            findings.append(f"No feature moved significantly (PSI &ge; 0.25); {counts['moderate']} moved "
+                            "moderately (0.1 to 0.25).")
+    else:
+        cards.append(("Feature drift (PSI)", "&ndash;", "significant / moderate / stable", "not computed"))
+    # the estimate
+    if est is not None:
+        score, source_score = get(est, "score"), get(est, "source_score")
+        ci = ctx["ci"]
+        interval = (f"{esc(ctx['confidence_text'])} interval {fmt(ci[0])} to {fmt(ci[1])}" if ci
+                    else "no interval given")
+        trusted, note = trust_of(est)
+        flag = {True: '<span class="ok">trusted</span>', False: '<span class="bad">NOT trusted</span>',
+                None: '<span class="na">trust not assessed</span>'}[trusted]
+        cards.append((f"{esc(ctx['metric'])} on target (estimated)", fmt(score),
+                      f"source {fmt(source_score)} &middot; {flag}", interval))
+        change = score - source_score
+        findings.append(f"Estimated {esc(ctx['metric'])} on the target: {fmt(score)} against {fmt(source_score)} "
+                        f"measured on source rows ({'+' if change >= 0 else '&minus;'}{fmt(abs(change))}); "
+                        f"{interval}; {flag}{f': {esc(note)}' if note else ''}.")
+    else:
+        cards.append((f"{esc(ctx['metric'])} on target (estimated)", "&ndash;", "no estimate", "pass an estimate"))
+    # the evidence: sample sizes and effective rows
+    n_source, n_target = ctx["n_source"], ctx["n_target"]
+    ess = ctx["ess"]
+    detail = "effective rows: " + (f"{fmt(ess[0], 0)} of {fmt_int(ess[1])} ({100 * ess[0] / ess[1]:.0f}%)"
+                                   if ess else "&ndash;")
+    cards.append(("Sample sizes", f"{fmt_int(n_source)} &rarr; {fmt_int(n_target)}", "source rows &rarr; target rows",
+                  detail))
+    if ctx["score_psi"] is not None:
+        psi = ctx["score_psi"]
+        findings.append(f"The model's score distribution moved with PSI {fmt(psi, 3)} "
+                        f"({_plots._psi_band(psi)}); mean score {fmt(ctx['score_means'][0])} on source, "
+                        f"{fmt(ctx['score_means'][1])} on target.")
+    if ess:
+        share = ess[0] / ess[1]
+        findings.append(f"The importance weights are worth {fmt(ess[0], 0)} equally weighted rows of "
+                        f"{fmt_int(ess[1])} ({100 * share:.0f}%)"
+                        + (": the populations overlap little and any reweighted figure rests on few rows."
+                           if share < 0.2 else "."))
+    findings.append("Without target outcomes only a change of population is visible. A change in how the "
+                    "features relate to the outcome (concept shift) is not: confirm on outcomes as they mature.")
+    html_cards = "".join(
+        f'<div class="card"><div class="k">{k}</div><div class="v">{v}</div><div class="s">{s}</div>'
+        f'<div class="d">{d}</div></div>' for k, v, s, d in cards)
+    items = "".join(f"<li>{f}</li>" for f in findings)
+    return f'<div class="cards">{html_cards}</div>\n<h3>Findings</h3><ul class="findings">{items}</ul>'
+
+
+def _drift_section(ctx):
+    drift = ctx["drift"]
+    if drift is None:
+        return _missing(ctx["skipped"].get("drift", "pass <code>drift=</code>, the result of "
+                                           "<code>drift_report</code>."))
+    shown = drift.head(ctx["max_rows"])
+    scale = max(0.5, float(np.nanmax(np.r_[shown["psi"].to_numpy(dtype=float), 0.0])))
+    has = set(drift.columns)
+
+    def cell(row, column, how):
+        return how(row[column]) if column in has else "&ndash;"
+
+    rows = []
+    for name, row in shown.iterrows():
+        band = str(row["band"]) if "band" in has else _plots._psi_band(float(row["psi"]))
+        rows.append(
+            f"<tr><td class='name'>{esc(name)}</td><td>{cell(row, 'kind', esc)}</td>"
+            f"<td class='psi'>{psi_cell(float(row['psi']), scale)}</td>"
+            f"<td><span class='band {esc(band).replace('/', '')}'>{esc(band)}</span></td>"
+            f"<td class='num'>{cell(row, 'ks_statistic', fmt)}</td><td class='num'>{cell(row, 'ks_pvalue', fmt_p)}</td>"
+            f"<td class='num'>{cell(row, 'source_mean', fmt)}</td><td class='num'>{cell(row, 'target_mean', fmt)}</td>"
+            f"<td class='num'>{cell(row, 'source_missing', lambda v: fmt(100 * v, 1))}</td>"
+            f"<td class='num'>{cell(row, 'target_missing', lambda v: fmt(100 * v, 1))}</td></tr>")
+    rest = len(drift) - len(shown)
+    more = ""
+    if rest > 0:
+        below = float(drift["psi"].iloc[len(shown)])
+        more = f"<p class='small'>{rest} more feature(s) not shown, each with PSI &le; {fmt(below, 3)}.</p>"
+    figure = _figure(_plots._draw_psi_bars, drift, 15, size=(7.0, 0.28 * min(15, len(drift)) + 0.9),
+                     alt="PSI of the most shifted features")
+    return (
+        "<p class='lead'>Population stability index (PSI) of each feature from source to target, on "
+        "deciles of the source, most shifted first. Bands: below 0.1 stable, 0.1 to 0.25 moderate, "
+        "0.25 and above significant. The Kolmogorov&ndash;Smirnov (KS) statistic is the largest gap "
+        "between the two cumulative distributions; on large samples its p-value flags even trivial "
+        "differences, so read the PSI and the KS statistic as the size of the shift.</p>"
+        f"{figure}"
+        "<table class='drift'><thead><tr><th>Feature</th><th>Kind</th><th>PSI</th><th>Band</th>"
+        "<th>KS</th><th>KS p-value</th><th>Mean, source</th><th>Mean, target</th>"
+        "<th>Missing % source</th><th>Missing % target</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>" + more
+    )
+
+
+def _distributions_section(ctx):
+    source, target, drift = ctx["source"], ctx["target"], ctx["drift"]
+    if source is None or target is None:
+        return _missing(ctx["skipped"].get("distributions", "pass <code>source=</code> and "
+                                           "<code>target=</code>, the feature tables of the two domains."))
+    names = ctx["feature_names"]
+    position = {n: j for j, n in enumerate(names)}
+    ordered = [str(f) for f in drift.index if str(f) in position] if drift is not None else list(names)
+    shown = ordered[: ctx["top"]]
+    if not shown:
+        return _missing("none of the drift report's features is a column of <code>source</code>.")
+    psi = (lambda f: f"  (PSI {float(drift.loc[f, 'psi']):.2f})") if drift is not None else (lambda f: "")
+    titles = [_plots._plot_label(f) + psi(f) for f in shown]
+    n_rows = -(-len(shown) // min(3, len(shown)))
+    figure = _figure(_plots._draw_distributions, source, target, [position[f] for f in shown], titles,
+                     size=(9.0, 2.5 * n_rows), alt="Source and target distributions of the most shifted features")
+    return ("<p class='lead'>Share of rows of each value range, source (filled, blue) against target "
+            "(line, orange), for the features of highest PSI. Numeric features with many values are "
+            "binned between the 0.5% and 99.5% quantiles of both samples; values beyond fall in the "
+            "end bins.</p>" + figure)
+
+
+def _domain_section(ctx):
+    domain, drift = ctx["domain"], ctx["drift"]
+    if domain is None:
+        return _missing(ctx["skipped"].get("domain", "pass <code>domain=</code>, the result of "
+                                           "<code>domain_classifier_auc</code>."))
+    auc = float(get(domain, "auc"))
+    level, meaning = auc_reading(auc)
+    folds = get(domain, "fold_aucs")
+    fold_text = (f" Fold AUCs: {', '.join(fmt(a) for a in np.asarray(folds, dtype=float))}."
+                 if folds is not None else "")
+    names = [str(n) for n in get(domain, "feature_names", []) or []]
+    importances = get(domain, "importances")
+    std = get(domain, "auc_std")
+    spread = f" &plusmn; {fmt(std)}" if std is not None else ""
+    body = (f"<p class='lead'>A classifier trained to tell target rows from source rows, scored on rows it "
+            f"did not see. AUC 0.5: the populations cannot be told apart; 1: they are separate.</p>"
+            f"<p><b>AUC {fmt(auc)}</b>{spread} &mdash; {level}: {meaning}.{fold_text}</p>")
+    if importances is None or not names:
+        return body + _missing("the result has no feature importances.")
+    importances = np.asarray(importances, dtype=float)
+    errors = get(domain, "importances_std")
+    body += _figure(_plots._draw_importances, names, importances, errors, 15,
+                    size=(7.0, 0.28 * min(15, len(names)) + 0.9), alt="Domain classifier feature importances")
+    order = np.argsort(-importances, kind="stable")[:10]
+    rows, hidden = [], []
+    for j in order:
+        psi = float(drift.loc[names[j], "psi"]) if drift is not None and names[j] in drift.index else np.nan
+        rows.append(f"<tr><td class='name'>{esc(names[j])}</td><td class='num'>{fmt(importances[j])}</td>"
+                    f"<td class='num'>{fmt(psi)}</td></tr>")
+        if importances[j] >= 0.01 and np.isfinite(psi) and psi < 0.1:
+            hidden.append(names[j])
+    body += ("<table><thead><tr><th>Feature</th><th>AUC drop when permuted</th><th>PSI</th></tr></thead>"
+             "<tbody>" + "".join(rows) + "</tbody></table>")
+    if hidden:
+        body += ("<p class='small'>Stable by PSI yet used by the classifier: "
+                 + ", ".join(f"<code>{esc(h)}</code>" for h in hidden)
+                 + ". Their shift shows in combination with other features, not alone.</p>")
+    return body
+
+
+def _scores_section(ctx):
+    s, t = ctx["source_scores"], ctx["target_scores"]
+    if s is None or t is None:
+        return _missing(ctx["skipped"].get("scores", "pass <code>source_scores=</code> and "
+                                           "<code>target_scores=</code>, the model's scores of the rows."))
+    figure = _figure(_plots._draw_scores, s, t, size=(7.0, 2.8), alt="Model score distributions")
+    rows = "".join(
+        f"<tr><td>{side}</td><td class='num'>{fmt_int(v.size)}</td><td class='num'>{fmt(v.mean())}</td>"
+        f"<td class='num'>{fmt(np.median(v))}</td><td class='num'>{fmt(np.quantile(v, 0.9))}</td></tr>"
+        for side, v in (("source", s), ("target", t)))
+    return ("<p class='lead'>The model's scores on the source rows it is evaluated on and on the target "
+            "rows. For a probability model the mean score is the default rate the model expects. The "
+            "score PSI (system stability index) is the PSI of the score itself.</p>" + figure
+            + "<table><thead><tr><th>Rows</th><th>n</th><th>Mean</th><th>Median</th><th>90th percentile</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>Score PSI {fmt(ctx['score_psi'], 3)} ({_plots._psi_band(ctx['score_psi'])}); KS "
+            f"{fmt(ctx['score_ks'][0])}, p-value {fmt_p(ctx['score_ks'][1])}.</p>")
+
+
+def _weights_section(ctx):
+    w = ctx["weights"]
+    if w is None:
+        return _missing(ctx["skipped"].get("weights", "pass <code>weights=</code>, the importance weights "
+                                           "of the source rows."))
+    st = _weights_stats(w)
+    figure = _figure(_plots._draw_weights, w, size=(7.0, 2.6), alt="Distribution of the importance weights")
+    flattening = get(ctx["estimate"], "flattening") if ctx["estimate"] is not None else None
+    ess_row = ""
+    est_ess = get(ctx["estimate"], "effective_sample_size") if ctx["estimate"] is not None else None
+    if est_ess is not None and flattening is not None and float(flattening) < 1:
+        ess_row = (f"<tr><td>Effective rows of the estimate (weights flattened to w<sup>{fmt(flattening, 2)}"
+                   f"</sup>)</td><td class='num'>{fmt(est_ess, 0)}</td></tr>")
+    return (
+        "<p class='lead'>Importance weights make the source rows look like the target population: "
+        "a source row's weight is how much more typical of the target it is. Many weights near zero "
+        "and a few large ones mean the populations overlap little. The effective sample size, "
+        "(&Sigma;w)&sup2; / &Sigma;w&sup2;, is how many equally weighted rows the weighted rows are worth.</p>"
+        + figure
+        + "<table><tbody>"
+        f"<tr><td>Weighted source rows</td><td class='num'>{fmt_int(st['n'])}</td></tr>"
+        f"<tr><td>Effective sample size</td><td class='num'>{fmt(st['ess'], 0)} "
+        f"({100 * st['ess'] / st['n']:.0f}%)</td></tr>{ess_row}"
+        f"<tr><td>Largest weight / mean weight</td><td class='num'>{fmt(st['max_ratio'], 1)}</td></tr>"
+        f"<tr><td>Share of the total weight on the {fmt_int(st['top_rows'])} largest (1%)</td>"
+        f"<td class='num'>{fmt(100 * st['top_share'], 1)}%</td></tr>"
+        f"<tr><td>Rows of weight 0</td><td class='num'>{fmt_int(st['zeros'])}</td></tr>"
+        "</tbody></table>")
+
+
+def _estimate_section(ctx):
+    est = ctx["estimate"]
+    if est is None:
+        return _missing(ctx["skipped"].get("estimate", "pass <code>estimate=</code>, the result of "
+                                           "<code>estimate_target_score</code>."))
+    score, source_score = float(get(est, "score")), float(get(est, "source_score"))
+    ci = ctx["ci"]
+    trusted, note = trust_of(est)
+    flag = {True: "<span class='ok'>trusted</span>", False: "<span class='bad'>NOT trusted</span>",
+            None: "<span class='na'>not assessed by this estimate</span>"}[trusted]
+    rows = [("Metric", esc(ctx["metric"])),
+            ("Measured on the source rows (unweighted)", fmt(source_score)),
+            ("Estimated on the target", f"<b>{fmt(score)}</b>"),
+            ("Interval", f"{fmt(ci[0])} to {fmt(ci[1])} ({esc(ctx['confidence_text'])})" if ci else "&ndash;"),
+            ("Method", esc(get(est, "method", "importance weighting"))),
+            ("Effective sample size", fmt(get(est, "effective_sample_size"), 0)),
+            ("Flattening of the weights", fmt(get(est, "flattening"), 2)),
+            ("Trust", flag + (f"<br><span class='small'>{esc(note)}</span>" if note else ""))]
+    figure = _figure(_plots._draw_estimate, source_score, score, ci, ctx["metric"], size=(7.0, 1.6),
+                     alt="Estimated target score against the source score")
+    return ("<p class='lead'>The model's score on the target population, estimated without target outcomes "
+            "by reweighting held-out source rows toward the target. It holds when the outcome depends on "
+            "the features in the same way in both populations (covariate shift); a wide interval or few "
+            "effective rows mean the estimate says little.</p>" + figure
+            + "<table><tbody>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+            + "</tbody></table>")
+
+
+def _notes_section(ctx):
+    notes = "".join(f"<li>{esc(n)}</li>" for n in ctx["notes"])
+    user = f"<h3>Notes</h3><ul>{notes}</ul>" if notes else ""
+    return user + (
+        "<h3>How to read this report</h3><ul>"
+        "<li><b>PSI</b>: &Sigma; (a<sub>i</sub> &minus; e<sub>i</sub>) ln(a<sub>i</sub> / e<sub>i</sub>) over "
+        "the source deciles (plus one bin of missing values), e the source shares, a the target shares. "
+        "Below 0.1 stable, 0.1 to 0.25 moderate, 0.25 and above significant: the industry's bands.</li>"
+        "<li><b>Domain AUC</b> (rule of thumb): below 0.6 hard to tell apart, 0.6 to 0.7 mild, 0.7 to 0.8 "
+        "clear, 0.8 to 0.9 strong, 0.9 and above the populations barely overlap.</li>"
+        "<li><b>Effective sample size</b>: below a fifth of the rows, a reweighted estimate rests on few "
+        "rows; below a tenth, it is noise.</li>"
+        "<li>Every figure here compares populations. None measures the model against target outcomes: "
+        "validate on outcomes when they are known.</li></ul>")
+
+
+def _context(drift, domain, estimate, source_scores, target_scores, weights, source, target, feature_names,
+             title, notes, scoring, n_source, n_target, max_rows, top, skipped):
+    from ._drift import ks_drift, population_stability_index
+
+    if drift is not None and (not hasattr(drift, "columns") or "psi" not in drift.columns):
+        raise ValueError("drift must be the DataFrame of drift_report, with a 'psi' column.")
+    if domain is not None and get(domain, "auc") is None:
+        raise ValueError("domain must be the result of domain_classifier_auc, with an 'auc'.")
+    if estimate is not None and (get(estimate, "score") is None or get(estimate, "source_score") is None):
+        raise ValueError("estimate must be a TargetScoreEstimate (with score and source_score).")
+    for value, name in ((max_rows, "max_rows"), (top, "top")):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    source_scores = _as_1d_float(source_scores, "source_scores")
+    target_scores = _as_1d_float(target_scores, "target_scores")
+    if (source_scores is None) != (target_scores is None):
+        raise ValueError("pass both source_scores and target_scores, or neither.")
+    weights = _as_1d_float(weights, "weights")
+    if weights is not None and (np.any(weights < 0) or weights.sum() <= 0):
+        raise ValueError("weights must be non-negative with a positive sum.")
+    source, target = _check_table(source, "source"), _check_table(target, "target")
+    if (source is None) != (target is None):
+        raise ValueError("pass both source and target feature tables, or neither.")
+    names = None
+    if source is not None:
+        if source.shape[1] != target.shape[1]:
+            raise ValueError(f"source and target must have the same features: {source.shape[1]} and "
+                             f"{target.shape[1]} columns.")
+        from ._columns import _feature_names
+
+        names = _feature_names(source, feature_names, source.shape[1])
+    if notes is None:
+        notes = []
+    elif isinstance(notes, str):
+        notes = [notes]
+    else:
+        notes = [str(n) for n in notes]
+    if n_source is None:
+        n_source = len(source) if source is not None else (len(source_scores) if source_scores is not None else None)
+    if n_target is None:
+        n_target = len(target) if target is not None else (len(target_scores) if target_scores is not None else None)
+    ci = None
+    confidence_text = "interval"
+    if estimate is not None:
+        low, high = get(estimate, "ci_low"), get(estimate, "ci_high")
+        if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+            ci = (float(low), float(high))
+        confidence = get(estimate, "confidence")
+        if confidence is not None:
+            confidence_text = f"{100 * float(confidence):.0f}%"
+    metric = str(get(estimate, "scoring", scoring) if estimate is not None else scoring)
+    ess = None
+    if weights is not None:
+        st = _weights_stats(weights)
+        ess = (st["ess"], st["n"])
+    elif estimate is not None and get(estimate, "effective_sample_size") is not None and source_scores is not None:
+        ess = (float(get(estimate, "effective_sample_size")), len(source_scores))
+    ctx = dict(drift=drift, domain=domain, estimate=estimate, source_scores=source_scores,
+               target_scores=target_scores, weights=weights, source=source, target=target, feature_names=names,
+               title=str(title), notes=notes, metric={"roc_auc": "AUC", "gini": "Gini"}.get(metric, metric),
+               n_source=n_source, n_target=n_target, max_rows=max_rows, top=top, skipped=dict(skipped or {}),
+               ci=ci, confidence_text=confidence_text, ess=ess, score_psi=None)
+    if source_scores is not None:
+        ctx["score_psi"] = float(population_stability_index(source_scores, target_scores))
+        ctx["score_ks"] = ks_drift(source_scores, target_scores)
+        ctx["score_means"] = (float(source_scores.mean()), float(target_scores.mean()))
+    return ctx
+
+
+def _page(ctx):
+    from .. import __version__
+
+    builders = {"summary": _summary, "drift": _drift_section, "distributions": _distributions_section,
+                "domain": _domain_section, "scores": _scores_section, "weights": _weights_section,
+                "estimate": _estimate_section, "notes": _notes_section}
+    sections = [_section(key, k + 1, builders[key](ctx)) for k, (key, _) in enumerate(_SECTIONS)]
+    toc = " &middot; ".join(f'<a href="#{key}">{esc(name)}</a>' for key, name in _SECTIONS[1:])
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{esc(ctx['title'])}</title><style>{PAGE_CSS}</style></head><body><main>"
+        f"<header><h1>{esc(ctx['title'])}</h1><p class='small'>Source (reference) population against target "
+        f"population &middot; generated {stamp} by sktransfer {esc(__version__)}</p>"
+        f"<nav>{toc}</nav></header>\n" + "\n".join(sections) + "</main></body></html>\n")
+
+
+def render_html_report(path, *, drift=None, domain=None, estimate=None, source_scores=None, target_scores=None,
+                       weights=None, source=None, target=None, feature_names=None, title=DEFAULT_TITLE,
+                       notes=None, scoring="roc_auc", n_source=None, n_target=None, max_rows=40, top=6):
+    """Write one self-contained HTML report from diagnostics computed elsewhere.
+
+    The page opens with a summary a credit risk reviewer reads first (the
+    domain AUC and what it means, the number of features in each PSI band,
+    the estimated target score with its interval and trust flag, the sample
+    sizes and effective rows, findings in plain sentences), then one section
+    each: the drift table with PSI bars, source against target distributions
+    of the most shifted features, the domain classifier's AUC and feature
+    importances, the model's score distributions (and the score PSI), the
+    importance weights and their effective sample size, the target-score
+    estimate, and notes on how to read it. Every argument is optional: a
+    section whose input is missing says so. The file holds its CSS and its
+    figures (base64 PNG); it needs no network and no JavaScript, and prints
+    on A4. Every user-provided string (feature names, title, notes) is
+    escaped, control characters shown as escapes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The HTML file to write (overwritten).
+    drift : pandas.DataFrame, default=None
+        The result of :func:`drift_report` (``psi``, ``band``, ``ks_statistic``,
+        ``ks_pvalue``, means and missing shares, features as the index, most
+        shifted first). Columns it lacks are shown as dashes.
+    domain : Bunch or dict, default=None
+        The result of :func:`domain_classifier_auc` (``auc``, ``auc_std``,
+        ``fold_aucs``, ``importances``, ``importances_std``,
+        ``feature_names``, ``ranking``).
+    estimate : TargetScoreEstimate or dict, default=None
+        The result of :func:`estimate_target_score`. Its ``ci_low``,
+        ``ci_high``, ``confidence``, ``method``, ``trustworthy`` and
+        ``trust_note`` are shown when it has them.
+    source_scores, target_scores : array-like of shape (n_rows,), default=None
+        The model's scores (e.g. predicted probability of default) on the
+        source rows it is evaluated on and on the target rows.
+    weights : array-like of shape (n_source_rows,), default=None
+        Importance weights of the source rows (target rows left out).
+    source, target : array-like of shape (n_rows, n_features) or DataFrame, default=None
+        Feature tables of the two domains, for the distribution plots (the
+        ``top`` features of ``drift``; past 200 000 rows an even subsample is
+        drawn).
+    feature_names : list of str, default=None
+        Names of the columns of array ``source`` and ``target`` (default:
+        the DataFrame's columns, or ``x0, x1, ...``, the names
+        :func:`drift_report` gives).
+    title : str, default="Population shift report"
+    notes : str or list of str, default=None
+        Lines shown in the notes (e.g. how the data were sampled).
+    scoring : str, default="roc_auc"
+        The metric of ``estimate``, when the estimate does not carry it.
+    n_source, n_target : int, default=None
+        Sizes of the two domains, shown in the summary (default: the rows of
+        ``source`` and ``target``, else of the scores).
+    max_rows : int, default=40
+        Rows of the drift table shown (the most shifted; the page says how
+        many more there are).
+    top : int, default=6
+        Features whose distributions are drawn.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If an input is not what it should be (e.g. ``drift`` without a
+        ``psi`` column, scores with NaN, only one of ``source`` and
+        ``target``).
+    ImportError
+        If matplotlib is not installed.
+
+    See Also
+    --------
+    html_report : computes the diagnostics and writes the report.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from sktransfer.diagnostics import drift_report, render_html_report
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(size=(200, 3)), rng.normal(0.5, 1.0, size=(200, 3))]
+    >>> sd = np.r_[[1] * 200, [-1] * 200]
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> page = render_html_report(out, drift=drift_report(X, sample_domain=sd),
+    ...                           source=X[:200], target=X[200:]).read_text()
+    >>> page.count("<img "), "Not computed" in page
+    (2, True)
+    """
+    ctx = _context(drift, domain, estimate, source_scores, target_scores, weights, source, target,
+                   feature_names, title, notes, scoring, n_source, n_target, max_rows, top, None)
+    return _write(path, ctx)
+
+
+def _write(path, ctx):
+    path = Path(path)
+    page = _page(ctx)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_names=None, scoring="roc_auc",
+                weighting=None, domain_estimator=None, cv=5, n_repeats=5, random_state=0, title=DEFAULT_TITLE,
+                notes=None, max_rows=40, top=6):
+    """Compute the shift diagnostics of stacked data and write them as one HTML report.
+
+    Runs :func:`drift_report`, :func:`domain_classifier_auc`, the importance
+    weights (``weighting``), and, with an ``estimator``, its scores and
+    :func:`estimate_target_score`, then :func:`render_html_report`. A step
+    that fails on these data (e.g. the default domain classifier on text
+    columns) leaves its section saying why, and warns; warnings raised along
+    the way are listed in the report's notes.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Source and target rows, stacked.
+    y : array-like of shape (n_samples,), default=None
+        Labels, masked (``-1``) on target rows. Needed with ``estimator``.
+    sample_domain : array-like of int of shape (n_samples,), default=None
+        Domain of each row: positive for source, negative for target.
+    path : str or path-like
+        The HTML file to write.
+    estimator : binary classifier, default=None
+        The model under review. Fitted: it is scored on every labelled source
+        row, which must not be rows it was trained on (or the estimate is
+        optimistic). Not fitted: a clone is fitted on half of the labelled
+        source rows (stratified, ``random_state``) and evaluated on the other
+        half. None: the sections on scores and the estimate say so.
+    feature_names : list of str, default=None
+        Names of the features (default: the DataFrame's columns, or
+        ``x0, x1, ...``).
+    scoring : {"roc_auc", "gini", "accuracy", "neg_log_loss"}, default="roc_auc"
+        The metric of the estimate.
+    weighting : reweighter, default=None
+        Object with ``fit_weights(X, y, sample_domain)``; None:
+        :class:`~sktransfer.reweighting.DomainClassifierWeighting`. The
+        same weighting (and seed) serves the weights section and the estimate.
+    domain_estimator : classifier, default=None
+        The domain classifier of :func:`domain_classifier_auc` (None: its
+        default).
+    cv, n_repeats : int, default=5
+        Folds and permutation repeats of :func:`domain_classifier_auc`.
+    random_state : int, RandomState instance or None, default=0
+        Seeds every step: the same seed gives the same report (but for its
+        time stamp).
+    title, notes, max_rows, top
+        As for :func:`render_html_report`.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If the domains cannot be found (as :func:`drift_report`), or
+        ``estimator`` is given without ``y``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import stack_domains
+    >>> from sktransfer.diagnostics import html_report
+    >>> rng = np.random.default_rng(0)
+    >>> Xs, Xt = rng.normal(size=(300, 3)), rng.normal(0.7, 1.0, size=(200, 3))
+    >>> ys = (Xs[:, 0] + rng.normal(size=300) > 0).astype(int)
+    >>> X, y, sd = stack_domains(Xs, ys, Xt)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> page = html_report(X, y, sd, path=out, estimator=LogisticRegression(), cv=3,
+    ...                    n_repeats=2).read_text()
+    >>> page.count("<img "), "Not computed" in page
+    (6, False)
+    """
+    from ._columns import _domain_rows, _feature_names, _take
+    from ._domain_classifier import domain_classifier_auc
+    from ._drift import drift_report
+
+    who = "html_report"
+    data, sd = _domain_rows(X, y, sample_domain, who)
+    names = _feature_names(X, feature_names, data.shape[1])
+    if estimator is not None and y is None:
+        raise ValueError(f"{who}: evaluating estimator needs y, the source labels (masked, -1, on target rows).")
+    skipped, caught = {}, []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        drift = drift_report(data, sample_domain=sd, feature_names=names)
+        domain = _attempt(skipped, "domain", lambda: domain_classifier_auc(
+            data, sample_domain=sd, estimator=domain_estimator, cv=cv, n_repeats=n_repeats,
+            feature_names=names, random_state=random_state))
+        model_part = _model_part(data, y, sd, estimator, weighting, scoring, random_state, skipped)
+    for record in records:
+        caught.append(f"{record.category.__name__}: {record.message}")
+        warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    notes = ([notes] if isinstance(notes, str) else list(notes or [])) + [
+        f"{key}: not computed ({reason})" for key, reason in skipped.items()] + [
+        f"warning while computing: {text}" for text in dict.fromkeys(caught)]
+    for key, reason in skipped.items():
+        warnings.warn(f"{who}: the {key} section is left out: {reason}", UserWarning, stacklevel=2)
+    source, target = _take(data, np.flatnonzero(sd > 0)), _take(data, np.flatnonzero(sd < 0))
+    ctx = _context(drift, domain, model_part["estimate"], model_part["source_scores"], model_part["target_scores"],
+                   model_part["weights"], source, target, names, title, notes, scoring, int(np.sum(sd > 0)),
+                   int(np.sum(sd < 0)), max_rows, top,
+                   {k: f"{esc(v)}" for k, v in skipped.items()})
+    return _write(path, ctx)
+
+
+def _attempt(skipped, key, step):
+    try:
+        return step()
+    except (ValueError, TypeError) as exc:
+        skipped[key] = str(exc)
+        return None
+
+
+def _model_part(data, y, sd, estimator, weighting, scoring, random_state, skipped):
+    """Scores, weights and estimate of the model under review (None where not computed)."""
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from .._domain import unlabeled_mask
+    from ..reweighting import DomainClassifierWeighting
+    from ._columns import _take
+    from ._performance import estimate_target_score
+
+    out = {"estimate": None, "source_scores": None, "target_scores": None, "weights": None}
+    keep = np.arange(len(sd))
+    if estimator is not None:
+        y = np.asarray(y)
+        labelled = np.flatnonzero((sd > 0) & ~unlabeled_mask(y, "classification"))
+        try:
+            check_is_fitted(estimator)
+            model = estimator
+        except NotFittedError:
+            from sklearn.model_selection import train_test_split
+
+            try:
+                fit_rows, _ = train_test_split(labelled, test_size=0.5, stratify=y[labelled],
+                                               random_state=random_state)
+            except ValueError:  # a class too small to stratify
+                fit_rows, _ = train_test_split(labelled, test_size=0.5, random_state=random_state)
+            model = _attempt(skipped, "estimate", lambda: clone(estimator).fit(_take(data, fit_rows), y[fit_rows]))
+            keep = np.setdiff1d(keep, fit_rows)
+        if model is None:
+            skipped["scores"] = skipped["estimate"]
+        else:
+            held = np.flatnonzero((sd[keep] > 0) & ~unlabeled_mask(y[keep], "classification"))
+            scores = _attempt(skipped, "scores", lambda: _positive_scores(model, _take(data, keep)))
+            if scores is not None:
+                out["source_scores"], out["target_scores"] = scores[held], scores[sd[keep] < 0]
+            out["estimate"] = _attempt(skipped, "estimate", lambda: estimate_target_score(
+                model, _take(data, keep), y[keep], sd[keep], weighting=weighting, scoring=scoring,
+                random_state=random_state))
+    weigher = clone(weighting) if weighting is not None else DomainClassifierWeighting(random_state=random_state)
+    if weighting is not None and "random_state" in weigher.get_params(deep=False) \
+            and weigher.get_params(deep=False)["random_state"] is None:
+        weigher.set_params(random_state=random_state)
+    labels = np.asarray(y)[keep] if y is not None else np.where(sd[keep] > 0, 0, -1)
+    weights = _attempt(skipped, "weights", lambda: np.asarray(
+        weigher.fit_weights(_take(data, keep), labels, sd[keep]), dtype=float))
+    if weights is not None:
+        scored = sd[keep] > 0
+        if estimator is not None and y is not None:
+            scored &= ~unlabeled_mask(np.asarray(y)[keep], "classification")
+        out["weights"] = weights[scored]
+    return out
+
+
+def _positive_scores(model, X):
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X))
+        if proba.ndim != 2 or proba.shape[1] != 2:
+            raise ValueError(f"the model's scores need a binary classifier; predict_proba gave shape {proba.shape}.")
+        return proba[:, 1]
+    return np.asarray(model.decision_function(X), dtype=float).ravel()
