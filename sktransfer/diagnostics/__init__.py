@@ -31,6 +31,7 @@ estimates), ``_plots``, and ``_columns`` (how inputs are read).
 
 from ._domain_classifier import domain_classifier_auc
 from ._drift import PSI_BANDS, drift_report, ks_drift, population_stability_index
+from ._periods import drift_by_period, plot_drift_over_time
 from ._performance import TargetScoreEstimate, estimate_target_score
 from ._html import html_report, render_html_report
 from ._plots import plot_distributions, plot_drift
@@ -43,6 +44,8 @@ __all__ = [
     "ks_drift",
     "domain_classifier_auc",
     "drift_report",
+    "drift_by_period",
+    "plot_drift_over_time",
     "plot_drift",
     "plot_distributions",
     "render_html_report",

@@ -12,7 +12,18 @@ import numpy as np
 import scipy.sparse as sp
 
 
-_MISSING = object()  # the category of missing values
+class _MissingType:
+    """The category of missing values: one object, also after a pickle round
+    trip (to and from the workers of a Dask cluster)."""
+
+    def __repr__(self):
+        return "<missing>"
+
+    def __reduce__(self):
+        return "_MISSING"
+
+
+_MISSING = _MissingType()
 
 
 def _columns(data, name):
@@ -88,18 +99,26 @@ def _column_kind(source, target, dtype, categorical, name):
         s, t = _as_numeric(source), _as_numeric(target)
     if s is None or t is None:
         if categorical is False:
-            raise ValueError(
-                f"Feature {name!r} is not numeric (dtype {dtype}). Pass categorical='auto' to "
-                "compute its PSI over its categories, or encode it."
-            )
+            raise _not_numeric_error(name, dtype)
         return "categorical", source, target
     for arr in (s, t):
         if np.isinf(arr).any():
-            raise ValueError(
-                f"Feature {name!r} has infinite values; replace them (e.g. with NaN, which "
-                "gets a bin of its own) before measuring drift."
-            )
+            raise _infinite_error(name)
     return "numeric", s, t
+
+
+def _not_numeric_error(name, dtype):
+    return ValueError(
+        f"Feature {name!r} is not numeric (dtype {dtype}). Pass categorical='auto' to "
+        "compute its PSI over its categories, or encode it."
+    )
+
+
+def _infinite_error(name):
+    return ValueError(
+        f"Feature {name!r} has infinite values; replace them (e.g. with NaN, which "
+        "gets a bin of its own) before measuring drift."
+    )
 
 
 def _category_key(v):
@@ -141,6 +160,7 @@ def _domain_rows(X, y, sample_domain, who):
     array, and the checked domain id of each row (no zero; source and target
     rows both present)."""
     from .._domain import derive_sample_domain
+    from ._streaming import compute_rows, dask_shape, is_dask_collection
 
     if y is None and sample_domain is None:
         raise ValueError(
@@ -148,22 +168,35 @@ def _domain_rows(X, y, sample_domain, who):
             "labels masked (-1, or NaN for regression), or sample_domain (negative "
             "ids for target rows)."
         )
-    if sp.issparse(X):
+    if is_dask_collection(X):
+        # a Dask array or DataFrame stays lazy; its domain ids are computed (one per row)
+        data = X
+        if getattr(X, "ndim", 2) != 2:
+            raise ValueError(
+                f"{who}: X must be 2-D (rows x features), got a Dask collection of "
+                f"{X.ndim} dimension(s); reshape one feature with X.reshape(-1, 1)."
+            )
+        shape = dask_shape(X)
+        y = None if y is None else compute_rows(y)
+        sample_domain = None if sample_domain is None else compute_rows(sample_domain)
+    elif sp.issparse(X):
         data = sp.csr_matrix(X)
     elif hasattr(X, "iloc") and hasattr(X, "columns"):
         data = X
     else:
         data = np.asarray(X)
-    if data.ndim != 2:
-        raise ValueError(
-            f"{who}: X must be 2-D (rows x features), got shape {data.shape}; "
-            "reshape one feature with X.reshape(-1, 1)."
-        )
-    _check_has_features(data.shape, "X")
+    if not is_dask_collection(data):
+        if data.ndim != 2:
+            raise ValueError(
+                f"{who}: X must be 2-D (rows x features), got shape {data.shape}; "
+                "reshape one feature with X.reshape(-1, 1)."
+            )
+        shape = data.shape
+    _check_has_features(shape, "X")
     if y is not None and np.ndim(y) == 0:
         raise ValueError(f"{who}: y must be an array with one label per row, got {y!r}.")
     try:
-        sd = derive_sample_domain(y, sample_domain, n_samples=data.shape[0])
+        sd = derive_sample_domain(y, sample_domain, n_samples=shape[0])
     except ValueError as exc:
         raise ValueError(f"{who}: {exc}") from None
     if not np.any(sd > 0):
