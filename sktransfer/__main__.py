@@ -22,7 +22,7 @@ from ._domain import stack_domains
 from .alignment import CORAL, DomainStandardScaler
 from .datasets._synthetic import DIGITS_SHIFTS, MAX_DIGITS_SEVERITY, make_shifted_digits
 from .pipeline import make_da_pipeline
-from ._cli_diagnose import add_parser as add_diagnose_parser
+from ._cli.diagnose import add_parser as add_diagnose_parser
 
 __all__ = ["main"]
 

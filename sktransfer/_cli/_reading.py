@@ -1,0 +1,224 @@
+"""Reading the user's delimited text files: separator sniffing, the header,
+and chunks of rows as DataFrames (with pyarrow's CSV reader when pyarrow is
+installed, else pandas' ``read_csv`` in chunks), so that no file is held in
+memory whole."""
+
+import bz2
+import csv
+import gzip
+import lzma
+import re
+from pathlib import Path
+
+from ._text import CommandError, escape, names, quoted
+
+#: separators tried when --sep is not given, in order of preference
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SEP_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+_SNIFF_BYTES = 1 << 16
+#: bytes per block read (at least 64 of the longest first lines); the tests lower it
+CHUNK_BYTES = 32 << 20
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def parse_sep(text):
+    """The separator character of ``--sep``: one character, or a name
+    (``comma``, ``semicolon``, ``tab`` or ``\\t``, ``pipe``)."""
+    if text is None:
+        return None
+    sep = _SEP_WORDS.get(text.lower(), text)
+    if len(sep) != 1 or sep in "\r\n\"'" or sep.isalnum() or sep == ".":
+        raise CommandError(
+            f"--sep must be one character (or comma, semicolon, tab, pipe), not a letter, digit, "
+            f"dot, quote or newline; got {quoted(text)}"
+        )
+    return sep
+
+
+def sep_name(sep):
+    return SEPARATORS.get(sep, repr(sep))
+
+
+def _open_text(path):
+    opener = _OPENERS.get(path.suffix.lower())
+    if opener is not None:
+        return opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="")
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _head(path, role):
+    """The first lines of the file (up to 64 KiB), decompressed."""
+    try:
+        with _open_text(path) as handle:
+            text = handle.read(_SNIFF_BYTES)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise CommandError(f"the {role} file cannot be read ({escape(path)}): {escape(exc)}") from None
+    return text
+
+
+def sniff(lines):
+    """The candidate separator that splits the first lines into the same
+    number (> 1) of fields on every line, the most fields first; None when
+    none does."""
+    best, best_fields = None, 1
+    for sep in SEPARATORS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep) if row}
+        if len(counts) == 1:
+            fields = counts.pop()
+            if fields > best_fields:
+                best, best_fields = sep, fields
+    return best
+
+
+class TableFile:
+    """A delimited text file: its separator, its header, and its rows in chunks.
+
+    Parameters
+    ----------
+    path : str
+    role : {"source", "target"}
+        Named in every message.
+    sep : str or None
+        None: sniffed from the first lines.
+    """
+
+    def __init__(self, path, role, sep=None, chunk_bytes=None):
+        self.path, self.role = Path(path), role
+        if not self.path.is_file():
+            raise CommandError(f"{role} file not found: {escape(self.path)}")
+        if self.path.stat().st_size == 0:
+            raise CommandError(f"{role} file is empty: {escape(self.path)}")
+        head = _head(self.path, role)
+        lines = head.splitlines()
+        if head and len(head) == _SNIFF_BYTES and len(lines) > 1:
+            lines = lines[:-1]  # the last line may be cut
+        lines = [line for line in lines if line.strip()][:50]
+        if not lines:
+            raise CommandError(f"{role} file is empty: {escape(self.path)}")
+        self.sniffed = sep is None
+        self.sep = sep or sniff(lines) or ","
+        header = next(csv.reader(lines[:1], delimiter=self.sep))
+        self.columns = [c.strip() for c in header]
+        if any(c == "" for c in self.columns):
+            raise CommandError(
+                f"the {role} file's header has an empty column name (column "
+                f"{self.columns.index('') + 1}): name every column"
+            )
+        seen, duplicates = set(), []
+        for c in self.columns:
+            if c in seen:
+                duplicates.append(c)
+            seen.add(c)
+        if duplicates:
+            raise CommandError(f"the {role} file's header names a column twice: {names(duplicates)}")
+        # a block must hold whole rows: room for many of the longest line seen
+        longest = max(len(line) for line in lines)
+        self.chunk_bytes = max(chunk_bytes or CHUNK_BYTES, 64 * longest)
+
+    def describe_sep(self):
+        how = "detected" if self.sniffed else "given"
+        return f"{sep_name(self.sep)} ({how})"
+
+    def _fail(self, exc):
+        """A CommandError from a reader's exception."""
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        match = re.search(r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'", text)
+        if match:
+            column = self.columns[int(match.group(1))] if int(match.group(1)) < len(self.columns) else "?"
+            return CommandError(
+                f"column {quoted(column)} of the {self.role} file holds numbers in its first rows and "
+                f"the text {quoted(match.group(3))} further down: make it all numbers, or drop it with "
+                f"--drop {escape(column)}"
+            )
+        if "UTF8" in text or "utf-8" in text.lower():
+            return CommandError(f"the {self.role} file is not UTF-8 text ({escape(self.path)}): {escape(text)}")
+        return CommandError(
+            f"the {self.role} file is not a readable table with the {sep_name(self.sep)} separator "
+            f"({escape(self.path)}): {escape(text)}; pass --sep if the separator is another one"
+        )
+
+    # -- kinds of the columns, from the first block ----------------------------------------
+
+    def first_kinds(self):
+        """``{column: "numeric" | "text" | "empty"}`` as read in the first
+        block, and an example value of each text column."""
+        frame = next(self._frames(kinds=None), None)
+        if frame is None or len(frame) == 0:
+            raise CommandError(f"{self.role} file has a header but no rows: {escape(self.path)}")
+        kinds, examples = {}, {}
+        for c in self.columns:
+            values = frame[c]
+            if values.isna().all():
+                kinds[c] = "empty"
+            elif values.dtype.kind in "iuf":
+                kinds[c] = "numeric"
+            else:
+                kinds[c] = "text"
+                import pandas as pd
+
+                present = values.dropna()
+                words = present[pd.to_numeric(present, errors="coerce").isna().to_numpy()]
+                examples[c] = (words if len(words) else present).iloc[0]
+        return kinds, examples
+
+    def chunks(self, kinds, columns):
+        """DataFrames of ``columns``: numeric columns as float64, text columns as text."""
+        return self._frames(kinds, columns)
+
+    def _frames(self, kinds, columns=None):
+        try:
+            import pyarrow.csv  # noqa: F401
+        except ImportError:
+            yield from self._pandas_frames(kinds, columns)
+        else:
+            yield from self._arrow_frames(kinds, columns)
+
+    def _arrow_frames(self, kinds, columns):
+        import pyarrow as pa
+        import pyarrow.csv as pc
+
+        convert = {"strings_can_be_null": True}
+        if columns is not None:
+            convert["include_columns"] = list(columns)
+        if kinds is not None:
+            convert["column_types"] = {
+                c: pa.float64() if kinds[c] == "numeric" else pa.string() for c in (columns or self.columns)
+            }
+        else:  # inference: dates and booleans stay text
+            convert["timestamp_parsers"] = []
+            convert["true_values"], convert["false_values"] = [], []
+        try:
+            reader = pc.open_csv(
+                str(self.path),
+                read_options=pc.ReadOptions(block_size=self.chunk_bytes, column_names=self.columns,
+                                            skip_rows=1),
+                parse_options=pc.ParseOptions(delimiter=self.sep, newlines_in_values=False),
+                convert_options=pc.ConvertOptions(**convert),
+            )
+            for batch in reader:
+                yield batch.to_pandas()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError) as exc:
+            raise self._fail(exc) from None
+
+    def _pandas_frames(self, kinds, columns):
+        import pandas as pd
+
+        dtype = None
+        if kinds is not None:
+            dtype = {c: "float64" if kinds[c] == "numeric" else object for c in (columns or self.columns)}
+        rows = max(1000, self.chunk_bytes // 200)
+        try:
+            reader = pd.read_csv(
+                self.path, sep=self.sep, header=0, names=self.columns, usecols=columns, dtype=dtype,
+                chunksize=rows, low_memory=False,
+            )
+            for frame in reader:
+                yield frame
+        except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if kinds is not None and ("convert" in text or "parse" in text):
+                raise CommandError(
+                    f"a column of the {self.role} file that holds numbers in its first rows holds "
+                    f"text further down ({escape(text)}): make it all numbers, or drop it with --drop"
+                ) from None
+            raise self._fail(exc) from None
