@@ -25,6 +25,8 @@ from ._report_text import (
     fmt_int,
     fmt_p,
     get,
+    bar_cell,
+    method_text,
     psi_cell,
     trust_of,
 )
@@ -114,7 +116,7 @@ def _summary(ctx):
         auc = float(get(domain, "auc"))
         level, meaning = auc_reading(auc)
         std = get(domain, "auc_std")
-        spread = f" &plusmn; {fmt(std, 2)}" if std is not None else ""
+        spread = f" &plusmn; {fmt(std)}" if std is not None else ""
         cards.append(("Population shift", f"{fmt(auc)}{spread}", f"domain AUC &middot; <b>{level}</b>", meaning))
         ranking = list(get(domain, "ranking", []) or [])[:3]
         if ranking:
@@ -152,9 +154,10 @@ def _summary(ctx):
                 None: '<span class="na">trust not assessed</span>'}[trusted]
         cards.append((f"{esc(ctx['metric'])} on target (estimated)", fmt(score),
                       f"source {fmt(source_score)} &middot; {flag}", interval))
-        change = score - source_score
+        change = float(score) - float(source_score)
+        sign = "+" if change > 0 else ("&minus;" if change < 0 else "&plusmn;")
         findings.append(f"Estimated {esc(ctx['metric'])} on the target: {fmt(score)} against {fmt(source_score)} "
-                        f"measured on source rows ({'+' if change >= 0 else '&minus;'}{fmt(abs(change))}); "
+                        f"measured on source rows ({sign}{fmt(abs(change))}); "
                         f"{interval}; {flag}{f': {esc(note)}' if note else ''}.")
     else:
         cards.append((f"{esc(ctx['metric'])} on target (estimated)", "&ndash;", "no estimate", "pass an estimate"))
@@ -213,15 +216,12 @@ def _drift_section(ctx):
     if rest > 0:
         below = float(drift["psi"].iloc[len(shown)])
         more = f"<p class='small'>{rest} more feature(s) not shown, each with PSI &le; {fmt(below, 3)}.</p>"
-    figure = _figure(_plots._draw_psi_bars, drift, 15, size=(7.0, 0.28 * min(15, len(drift)) + 0.9),
-                     alt="PSI of the most shifted features")
     return (
         "<p class='lead'>Population stability index (PSI) of each feature from source to target, on "
         "deciles of the source, most shifted first. Bands: below 0.1 stable, 0.1 to 0.25 moderate, "
         "0.25 and above significant. The Kolmogorov&ndash;Smirnov (KS) statistic is the largest gap "
         "between the two cumulative distributions; on large samples its p-value flags even trivial "
         "differences, so read the PSI and the KS statistic as the size of the shift.</p>"
-        f"{figure}"
         "<table class='drift'><thead><tr><th>Feature</th><th>Kind</th><th>PSI</th><th>Band</th>"
         "<th>KS</th><th>KS p-value</th><th>Mean, source</th><th>Mean, target</th>"
         "<th>Missing % source</th><th>Missing % target</th></tr></thead><tbody>"
@@ -272,18 +272,22 @@ def _domain_section(ctx):
         return body + _missing("the result has no feature importances.")
     importances = np.asarray(importances, dtype=float)
     errors = get(domain, "importances_std")
-    body += _figure(_plots._draw_importances, names, importances, errors, 15,
-                    size=(7.0, 0.28 * min(15, len(names)) + 0.9), alt="Domain classifier feature importances")
+    errors = np.full(importances.shape, np.nan) if errors is None else np.asarray(errors, dtype=float)
     order = np.argsort(-importances, kind="stable")[:10]
+    scale = max(float(np.max(importances[order], initial=0.0)), 1e-12)
     rows, hidden = [], []
     for j in order:
         psi = float(drift.loc[names[j], "psi"]) if drift is not None and names[j] in drift.index else np.nan
-        rows.append(f"<tr><td class='name'>{esc(names[j])}</td><td class='num'>{fmt(importances[j])}</td>"
+        rows.append(f"<tr><td class='name'>{esc(names[j])}</td><td class='psi'>"
+                    f"{bar_cell(importances[j], scale, '#5b6f82')}</td><td class='num'>{fmt(errors[j])}</td>"
                     f"<td class='num'>{fmt(psi)}</td></tr>")
         if importances[j] >= 0.01 and np.isfinite(psi) and psi < 0.1:
             hidden.append(names[j])
-    body += ("<table><thead><tr><th>Feature</th><th>AUC drop when permuted</th><th>PSI</th></tr></thead>"
-             "<tbody>" + "".join(rows) + "</tbody></table>")
+    rest = len(names) - order.size
+    body += ("<table><thead><tr><th>Feature</th><th>AUC drop when permuted</th><th>&plusmn; over folds</th>"
+             "<th>PSI</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    if rest > 0:
+        body += f"<p class='small'>{rest} more feature(s) of lower importance not shown.</p>"
     if hidden:
         body += ("<p class='small'>Stable by PSI yet used by the classifier: "
                  + ", ".join(f"<code>{esc(h)}</code>" for h in hidden)
@@ -354,16 +358,16 @@ def _estimate_section(ctx):
             ("Measured on the source rows (unweighted)", fmt(source_score)),
             ("Estimated on the target", f"<b>{fmt(score)}</b>"),
             ("Interval", f"{fmt(ci[0])} to {fmt(ci[1])} ({esc(ctx['confidence_text'])})" if ci else "&ndash;"),
-            ("Method", esc(get(est, "method", "importance weighting"))),
+            ("Method", method_text(get(est, "method"))[0]),
             ("Effective sample size", fmt(get(est, "effective_sample_size"), 0)),
             ("Flattening of the weights", fmt(get(est, "flattening"), 2)),
             ("Trust", flag + (f"<br><span class='small'>{esc(note)}</span>" if note else ""))]
     figure = _figure(_plots._draw_estimate, source_score, score, ci, ctx["metric"], size=(7.0, 1.6),
                      alt="Estimated target score against the source score")
-    return ("<p class='lead'>The model's score on the target population, estimated without target outcomes "
-            "by reweighting held-out source rows toward the target. It holds when the outcome depends on "
-            "the features in the same way in both populations (covariate shift); a wide interval or few "
-            "effective rows mean the estimate says little.</p>" + figure
+    return ("<p class='lead'>The model's score on the target population, estimated without target outcomes: "
+            f"{method_text(get(est, 'method'))[1]} It holds when the outcome depends on the features in the "
+            "same way in both populations (covariate shift); a wide interval or few effective rows mean "
+            "the estimate says little.</p>" + figure
             + "<table><tbody>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
             + "</tbody></table>")
 
@@ -563,7 +567,7 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
     >>> page = render_html_report(out, drift=drift_report(X, sample_domain=sd),
     ...                           source=X[:200], target=X[200:]).read_text()
     >>> page.count("<img "), "Not computed" in page
-    (2, True)
+    (1, True)
     """
     ctx = _context(drift, domain, estimate, source_scores, target_scores, weights, source, target,
                    feature_names, title, notes, scoring, n_source, n_target, max_rows, top, None)
@@ -578,7 +582,7 @@ def _write(path, ctx):
 
 
 def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_names=None, scoring="roc_auc",
-                weighting=None, domain_estimator=None, cv=5, n_repeats=5, random_state=0, title=DEFAULT_TITLE,
+                method=None, weighting=None, domain_estimator=None, cv=5, n_repeats=5, random_state=0, title=DEFAULT_TITLE,
                 notes=None, max_rows=40, top=6):
     """Compute the shift diagnostics of stacked data and write them as one HTML report.
 
@@ -610,6 +614,8 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
         ``x0, x1, ...``).
     scoring : {"roc_auc", "gini", "accuracy", "neg_log_loss"}, default="roc_auc"
         The metric of the estimate.
+    method : str, default=None
+        The ``method`` of :func:`estimate_target_score` (None: its default).
     weighting : reweighter, default=None
         Object with ``fit_weights(X, y, sample_domain)``; None:
         :class:`~sktransfer.reweighting.DomainClassifierWeighting`. The
@@ -651,7 +657,7 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     >>> page = html_report(X, y, sd, path=out, estimator=LogisticRegression(), cv=3,
     ...                    n_repeats=2).read_text()
     >>> page.count("<img "), "Not computed" in page
-    (6, False)
+    (4, False)
     """
     from ._columns import _domain_rows, _feature_names, _take
     from ._domain_classifier import domain_classifier_auc
@@ -669,7 +675,7 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
         domain = _attempt(skipped, "domain", lambda: domain_classifier_auc(
             data, sample_domain=sd, estimator=domain_estimator, cv=cv, n_repeats=n_repeats,
             feature_names=names, random_state=random_state))
-        model_part = _model_part(data, y, sd, estimator, weighting, scoring, random_state, skipped)
+        model_part = _model_part(data, y, sd, estimator, weighting, scoring, method, random_state, skipped)
     for record in records:
         caught.append(f"{record.category.__name__}: {record.message}")
         warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
@@ -694,7 +700,7 @@ def _attempt(skipped, key, step):
         return None
 
 
-def _model_part(data, y, sd, estimator, weighting, scoring, random_state, skipped):
+def _model_part(data, y, sd, estimator, weighting, scoring, method, random_state, skipped):
     """Scores, weights and estimate of the model under review (None where not computed)."""
     from sklearn.base import clone
     from sklearn.exceptions import NotFittedError
@@ -703,7 +709,7 @@ def _model_part(data, y, sd, estimator, weighting, scoring, random_state, skippe
     from .._domain import unlabeled_mask
     from ..reweighting import DomainClassifierWeighting
     from ._columns import _take
-    from ._performance import estimate_target_score
+    from ._performance import _check_numeric_features, estimate_target_score
 
     out = {"estimate": None, "source_scores": None, "target_scores": None, "weights": None}
     keep = np.arange(len(sd))
@@ -730,16 +736,21 @@ def _model_part(data, y, sd, estimator, weighting, scoring, random_state, skippe
             scores = _attempt(skipped, "scores", lambda: _positive_scores(model, _take(data, keep)))
             if scores is not None:
                 out["source_scores"], out["target_scores"] = scores[held], scores[sd[keep] < 0]
+            extra = {} if method is None else {"method": method}
             out["estimate"] = _attempt(skipped, "estimate", lambda: estimate_target_score(
                 model, _take(data, keep), y[keep], sd[keep], weighting=weighting, scoring=scoring,
-                random_state=random_state))
+                random_state=random_state, **extra))
     weigher = clone(weighting) if weighting is not None else DomainClassifierWeighting(random_state=random_state)
     if weighting is not None and "random_state" in weigher.get_params(deep=False) \
             and weigher.get_params(deep=False)["random_state"] is None:
         weigher.set_params(random_state=random_state)
     labels = np.asarray(y)[keep] if y is not None else np.where(sd[keep] > 0, 0, -1)
-    weights = _attempt(skipped, "weights", lambda: np.asarray(
-        weigher.fit_weights(_take(data, keep), labels, sd[keep]), dtype=float))
+    def fit_weights():
+        if weighting is None:
+            _check_numeric_features(data, "html_report", "the default weighting (a logistic regression)")
+        return np.asarray(weigher.fit_weights(_take(data, keep), labels, sd[keep]), dtype=float)
+
+    weights = _attempt(skipped, "weights", fit_weights)
     if weights is not None:
         scored = sd[keep] > 0
         if estimator is not None and y is not None:

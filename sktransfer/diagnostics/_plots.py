@@ -100,6 +100,8 @@ def _column_values(data, j):
 def _draw_distribution(ax, s, t, title):
     """Source against target shares of one feature: bars for few distinct values
     or categories, step histograms on common bins otherwise."""
+    from matplotlib.ticker import EngFormatter, MaxNLocator
+
     from ._columns import _as_numeric, _category_key, _MISSING
 
     s, t = _even_subsample(np.asarray(s)), _even_subsample(np.asarray(t))
@@ -117,12 +119,18 @@ def _draw_distribution(ax, s, t, title):
             lo, hi = np.quantile(both, [0.005, 0.995])
             if not hi > lo:
                 lo, hi = float(both.min()), float(both.max()) + 1.0
-            edges = np.linspace(lo, hi, 31)
+            if np.all(both == np.round(both)):  # whole numbers (ages, counts): bins on whole numbers
+                step = max(1.0, np.ceil((hi - lo) / 30))
+                edges = np.arange(np.floor(lo) - 0.5, hi + step, step)
+            else:
+                edges = np.linspace(lo, hi, 31)
             for values, colour, label in ((s_ok, SOURCE_COLOUR, "source"), (t_ok, TARGET_COLOUR, "target")):
                 counts, _ = np.histogram(np.clip(values, lo, hi), bins=edges)
                 ax.stairs(counts / values.size, edges, color=colour, linewidth=1.4, label=label,
                           fill=label == "source", alpha=0.35 if label == "source" else 1.0)
             ax.set_ylabel("share of rows", fontsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
             return
         s_keys, t_keys = list(s_ok), list(t_ok)
         categories = sorted(set(s_keys) | set(t_keys))
@@ -146,7 +154,8 @@ def _draw_distribution(ax, s, t, title):
                                        (t_keys, TARGET_COLOUR, "target", 0.2)):
         shares = np.bincount([index[k] for k in keys], minlength=len(categories)) / max(len(keys), 1)
         ax.bar(x + shift, shares, width=0.4, color=colour, label=label)
-    ax.set_xticks(x, labels, rotation=90 if len(categories) > 6 else 0)
+    crowded = len(categories) > 6 and max(len(label) for label in labels) > 2
+    ax.set_xticks(x, labels, rotation=90 if crowded else 0)
     ax.set_ylabel("share of rows", fontsize=7)
 
 
@@ -241,33 +250,6 @@ def plot_distributions(source, target, report=None, top=6, *, feature_names=None
         n_rows = -(-len(shown) // min(3, len(shown)))
         fig = plt.figure(figsize=(9, 2.6 * n_rows))
     return _draw_distributions(fig, source, target, [position[f] for f in shown], titles)
-
-
-def _draw_psi_bars(fig, report, top):
-    ax = fig.subplots()
-    shown = report.head(top).iloc[::-1]
-    psi = shown["psi"].to_numpy(dtype=float)
-    ax.barh(np.arange(len(shown)), np.nan_to_num(psi),
-            color=[_BAND_COLOURS.get(_psi_band(v), "#888888") for v in psi])
-    ax.set_yticks(np.arange(len(shown)), [_plot_label(i) for i in shown.index], fontsize=8)
-    for bound, _ in PSI_BANDS[:-1]:
-        ax.axvline(bound, color="k", linestyle=":", linewidth=1)
-    ax.set_xlabel("PSI, source \u2192 target (dotted: 0.1 and 0.25)", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _draw_importances(fig, names, importances, errors, top):
-    ax = fig.subplots()
-    order = np.argsort(-np.asarray(importances, dtype=float), kind="stable")[:top][::-1]
-    ax.barh(np.arange(order.size), np.asarray(importances, dtype=float)[order],
-            xerr=None if errors is None else np.asarray(errors, dtype=float)[order],
-            color="#5b6f82", error_kw={"elinewidth": 0.8, "capsize": 2})
-    ax.set_yticks(np.arange(order.size), [_plot_label(names[j]) for j in order], fontsize=8)
-    ax.axvline(0.0, color="k", linewidth=0.8)
-    ax.set_xlabel("drop of the domain AUC when the feature is permuted", fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def _draw_scores(fig, source_scores, target_scores):

@@ -50,7 +50,10 @@ def fmt(value, digits=3):
         return DASH
     if not _finite(value):
         return DASH if isinstance(value, (numbers.Real, np.floating)) else esc(value)
-    return f"{float(value):,.{digits}f}" if digits == 0 else f"{float(value):.{digits}f}"
+    value = float(value)
+    if round(value, digits) == 0:
+        value = 0.0  # no "-0.000"
+    return f"{value:,.{digits}f}" if digits == 0 else f"{value:.{digits}f}"
 
 
 def fmt_int(value):
@@ -80,6 +83,33 @@ def trust_of(estimate):
     flag = get(estimate, "trustworthy")
     note = get(estimate, "trust_note") or ""
     return (None if flag is None else bool(flag)), str(note)
+
+
+_METHODS = {
+    "importance_weighted": ("importance weighting",
+                            "held-out source rows are reweighted toward the target population."),
+    "confidence": ("confidence-based",
+                   "the model's (calibrated) probabilities on the target rows give the expected score."),
+    "combined": ("combined (importance weighting and confidence-based)",
+                 "the reweighted source rows and the model's calibrated probabilities on the target rows "
+                 "are combined."),
+}
+
+
+def method_text(method):
+    """``(name, how it works)`` of an estimate's method."""
+    if method is None:
+        return _METHODS["importance_weighted"]
+    return _METHODS.get(str(method), (esc(method), "see the method's documentation."))
+
+
+def bar_cell(value, scale, colour):
+    """A number and a bar of length ``value / scale``, in CSS only."""
+    if not _finite(value):
+        return DASH
+    width = min(max(float(value), 0.0) / scale, 1.0) * 100
+    return (f"<span class='num'>{float(value):.3f}</span><span class='bar'>"
+            f"<b style='width:{width:.1f}%;background:{colour}'></b></span>")
 
 
 def psi_cell(psi, scale):
