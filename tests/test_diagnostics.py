@@ -251,8 +251,9 @@ def test_importance_weighted_estimate_tracks_the_target_auc():
         Xt, yt = draw(800, [1.2, 0])
         model = LogisticRegression().fit(Xs[:700], ys[:700])
         X, y, _ = stack_domains(Xs[700:], ys[700:], Xt)
-        result = estimate_target_score(model, X, y, min_effective_fraction=None)
-        flattened = estimate_target_score(model, X, y)
+        # the importance-weighted method named: the default is now "combined"
+        result = estimate_target_score(model, X, y, method="importance_weighted", min_effective_fraction=None)
+        flattened = estimate_target_score(model, X, y, method="importance_weighted")
         true = roc_auc_score(yt, model.predict_proba(Xt)[:, 1])
         weighted_errors.append(abs(result.score - true))
         flattened_errors.append(abs(flattened.score - true))

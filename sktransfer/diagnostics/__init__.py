@@ -26,19 +26,23 @@ statistics) or used as they are (:func:`domain_classifier_auc`).
 
 The package holds one module per concern: ``_drift`` (PSI, KS, the drift
 report), ``_domain_classifier``, ``_performance`` (label-free target-score
-estimates), ``_plots``, and ``_columns`` (how inputs are read).
+estimates, with ``_confidence``), ``_ppi`` (prediction-powered intervals),
+``_plots``, and ``_columns`` (how inputs are read).
 """
 
 from ._domain_classifier import domain_classifier_auc
 from ._drift import PSI_BANDS, drift_report, ks_drift, population_stability_index
 from ._periods import drift_by_period, plot_drift_over_time
 from ._performance import TargetScoreEstimate, estimate_target_score
+from ._ppi import PredictionPoweredInterval, prediction_powered_interval
 from ._html import html_report, render_html_report
 from ._plots import plot_distributions, plot_drift
 
 __all__ = [
     "TargetScoreEstimate",
     "estimate_target_score",
+    "PredictionPoweredInterval",
+    "prediction_powered_interval",
     "PSI_BANDS",
     "population_stability_index",
     "ks_drift",
