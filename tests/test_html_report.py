@@ -230,6 +230,21 @@ def test_plot_distributions_public():
         plot_distributions(Xs.to_numpy()[:, :2], Xt.to_numpy())
 
 
+def test_drift_over_time_section(tmp_path):
+    """Target periods get a PSI-by-period section; the period column is not a feature."""
+    X, y, sd = _shifted(n_source=1000, n_target=1200)
+    X = X.assign(quarter=np.r_[["dev"] * 1000, np.repeat(["2024Q1", "2024Q2", "2024Q3"], 400)])
+    X.loc[X["quarter"] == "2024Q3", "age"] += 2.0  # a break in the last quarter
+    page = _report(tmp_path, X, y, sd, name="periods.html", estimator=None, period="quarter")
+    section = page[page.index('<section id="over_time">'):page.index('<section id="domain">')]
+    assert "<th class='num'>2024Q3</th>" in section and section.count("<img ") == 1
+    age_row = section[section.index("<td class='name'>age</td>"):]
+    age_row = age_row[:age_row.index("</tr>")]
+    assert re.findall(r"band-(\w+)'>", age_row) == ["stable", "stable", "significant"]
+    assert "<td class='name'>quarter</td>" not in page  # not a feature
+    assert '<section id="over_time">' not in _report(tmp_path, *_shifted(), name="single.html", estimator=None)
+
+
 # --------------------------------------------------------------------- in a real browser
 
 chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium (apt-get install chromium)")

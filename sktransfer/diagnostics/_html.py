@@ -12,17 +12,20 @@ import datetime
 import io
 import numbers
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from . import _plots
 from ._report_text import (
+    DASH,
     PAGE_CSS,
     auc_reading,
     esc,
     fmt,
     fmt_int,
+    fmt_mean,
     fmt_p,
     get,
     bar_cell,
@@ -37,6 +40,7 @@ _SECTIONS = (
     ("summary", "Summary"),
     ("drift", "Feature drift"),
     ("distributions", "Distributions of the most shifted features"),
+    ("over_time", "Drift over time"),
     ("domain", "Domain classifier"),
     ("scores", "Model scores on source and target"),
     ("weights", "Importance weights"),
@@ -208,7 +212,8 @@ def _drift_section(ctx):
             f"<td class='psi'>{psi_cell(float(row['psi']), scale)}</td>"
             f"<td><span class='band {esc(band).replace('/', '')}'>{esc(band)}</span></td>"
             f"<td class='num'>{cell(row, 'ks_statistic', fmt)}</td><td class='num'>{cell(row, 'ks_pvalue', fmt_p)}</td>"
-            f"<td class='num'>{cell(row, 'source_mean', fmt)}</td><td class='num'>{cell(row, 'target_mean', fmt)}</td>"
+            f"<td class='num'>{cell(row, 'source_mean', fmt_mean)}</td>"
+            f"<td class='num'>{cell(row, 'target_mean', fmt_mean)}</td>"
             f"<td class='num'>{cell(row, 'source_missing', lambda v: fmt(100 * v, 1))}</td>"
             f"<td class='num'>{cell(row, 'target_missing', lambda v: fmt(100 * v, 1))}</td></tr>")
     rest = len(drift) - len(shown)
@@ -251,6 +256,47 @@ def _distributions_section(ctx):
             "end bins.</p>" + figure)
 
 
+def _draw_over_time(fig, table, top):
+    from ._periods import plot_drift_over_time
+
+    shown = table.copy()
+    shown.index = [_plots._plot_label(i) for i in shown.index]
+    shown.columns = [_plots._plot_label(c, 16) for c in shown.columns]
+    ax = fig.subplots()
+    plot_drift_over_time(shown, top=top, ax=ax)
+    ax.set_title("")
+    fig.tight_layout()
+    return fig
+
+
+def _over_time_section(ctx):
+    table = ctx["by_period"]
+    periods = list(table.columns)
+    shown_periods = periods[-12:]
+    values = table.to_numpy(dtype=float)
+    peak = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
+    order = np.argsort(-peak, kind="stable")[:20]
+    n_rows = table.attrs.get("n_rows", {}) if hasattr(table, "attrs") else {}
+    head = "".join(f"<th class='num'>{esc(p)}</th>" for p in shown_periods)
+    counts = "".join(f"<td class='num small'>{fmt_int(n_rows[p]) if p in n_rows else DASH}</td>"
+                     for p in shown_periods)
+    rows = []
+    for i in order:
+        cells = "".join(
+            f"<td class='num band-{_plots._psi_band(v).replace('/', '')}'>{fmt(v)}</td>"
+            for v in table.iloc[i][shown_periods].to_numpy(dtype=float))
+        rows.append(f"<tr><td class='name'>{esc(table.index[i])}</td>{cells}</tr>")
+    figure = _figure(_draw_over_time, table, 5, size=(7.0, 3.0), alt="PSI over the target periods")
+    more = (f"<p class='small'>The last 12 of {len(periods)} periods shown.</p>" if len(periods) > 12 else "")
+    more += (f"<p class='small'>{len(table) - order.size} more feature(s) of lower PSI not shown.</p>"
+             if len(table) > order.size else "")
+    return ("<p class='lead'>The PSI of each feature in each target period against the same source "
+            "bins, as a monitoring team tracks vintages. A feature that climbs period after period is a "
+            "trend; one that jumps once is a break.</p>" + figure
+            + f"<table><thead><tr><th>Feature</th>{head}</tr><tr><td class='small'>target rows</td>{counts}"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + more)
+
+
 def _domain_section(ctx):
     domain, drift = ctx["domain"], ctx["drift"]
     if domain is None:
@@ -263,6 +309,8 @@ def _domain_section(ctx):
                  if folds is not None else "")
     names = [str(n) for n in get(domain, "feature_names", []) or []]
     importances = get(domain, "importances")
+    if isinstance(importances, Mapping):
+        names, importances = [str(n) for n in importances], list(importances.values())
     std = get(domain, "auc_std")
     spread = f" &plusmn; {fmt(std)}" if std is not None else ""
     body = (f"<p class='lead'>A classifier trained to tell target rows from source rows, scored on rows it "
@@ -272,7 +320,9 @@ def _domain_section(ctx):
         return body + _missing("the result has no feature importances.")
     importances = np.asarray(importances, dtype=float)
     errors = get(domain, "importances_std")
-    errors = np.full(importances.shape, np.nan) if errors is None else np.asarray(errors, dtype=float)
+    errors = np.asarray(errors, dtype=float) if errors is not None else None
+    if errors is None or errors.shape != importances.shape:
+        errors = np.full(importances.shape, np.nan)
     order = np.argsort(-importances, kind="stable")[:10]
     scale = max(float(np.max(importances[order], initial=0.0)), 1e-12)
     rows, hidden = [], []
@@ -389,7 +439,7 @@ def _notes_section(ctx):
 
 
 def _context(drift, domain, estimate, source_scores, target_scores, weights, source, target, feature_names,
-             title, notes, scoring, n_source, n_target, max_rows, top, skipped):
+             title, notes, scoring, n_source, n_target, max_rows, top, skipped, by_period=None):
     from ._drift import ks_drift, population_stability_index
 
     if drift is not None and (not hasattr(drift, "columns") or "psi" not in drift.columns):
@@ -398,6 +448,10 @@ def _context(drift, domain, estimate, source_scores, target_scores, weights, sou
         raise ValueError("domain must be the result of domain_classifier_auc, with an 'auc'.")
     if estimate is not None and (get(estimate, "score") is None or get(estimate, "source_score") is None):
         raise ValueError("estimate must be a TargetScoreEstimate (with score and source_score).")
+    if by_period is not None and (not hasattr(by_period, "columns") or by_period.shape[0] == 0
+                                  or by_period.shape[1] == 0):
+        raise ValueError("drift_by_period must be the non-empty DataFrame of drift_by_period "
+                         "(features x periods).")
     for value, name in ((max_rows, "max_rows"), (top, "top")):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
@@ -449,7 +503,7 @@ def _context(drift, domain, estimate, source_scores, target_scores, weights, sou
                target_scores=target_scores, weights=weights, source=source, target=target, feature_names=names,
                title=str(title), notes=notes, metric={"roc_auc": "AUC", "gini": "Gini"}.get(metric, metric),
                n_source=n_source, n_target=n_target, max_rows=max_rows, top=top, skipped=dict(skipped or {}),
-               ci=ci, confidence_text=confidence_text, ess=ess, score_psi=None)
+               ci=ci, confidence_text=confidence_text, ess=ess, score_psi=None, by_period=by_period)
     if source_scores is not None:
         ctx["score_psi"] = float(population_stability_index(source_scores, target_scores))
         ctx["score_ks"] = ks_drift(source_scores, target_scores)
@@ -461,10 +515,12 @@ def _page(ctx):
     from .. import __version__
 
     builders = {"summary": _summary, "drift": _drift_section, "distributions": _distributions_section,
+                "over_time": _over_time_section,
                 "domain": _domain_section, "scores": _scores_section, "weights": _weights_section,
                 "estimate": _estimate_section, "notes": _notes_section}
-    sections = [_section(key, k + 1, builders[key](ctx)) for k, (key, _) in enumerate(_SECTIONS)]
-    toc = " &middot; ".join(f'<a href="#{key}">{esc(name)}</a>' for key, name in _SECTIONS[1:])
+    keys = [key for key, _ in _SECTIONS if key != "over_time" or ctx["by_period"] is not None]
+    sections = [_section(key, k + 1, builders[key](ctx)) for k, key in enumerate(keys)]
+    toc = " &middot; ".join(f'<a href="#{key}">{esc(dict(_SECTIONS)[key])}</a>' for key in keys[1:])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -476,8 +532,9 @@ def _page(ctx):
 
 
 def render_html_report(path, *, drift=None, domain=None, estimate=None, source_scores=None, target_scores=None,
-                       weights=None, source=None, target=None, feature_names=None, title=DEFAULT_TITLE,
-                       notes=None, scoring="roc_auc", n_source=None, n_target=None, max_rows=40, top=6):
+                       weights=None, source=None, target=None, feature_names=None, drift_by_period=None,
+                       title=DEFAULT_TITLE, notes=None, scoring="roc_auc", n_source=None, n_target=None,
+                       max_rows=40, top=6):
     """Write one self-contained HTML report from diagnostics computed elsewhere.
 
     The page opens with a summary a credit risk reviewer reads first (the
@@ -488,7 +545,8 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
     of the most shifted features, the domain classifier's AUC and feature
     importances, the model's score distributions (and the score PSI), the
     importance weights and their effective sample size, the target-score
-    estimate, and notes on how to read it. Every argument is optional: a
+    estimate, and notes on how to read it (with ``drift_by_period``, the PSI
+    of each target period too). Every argument is optional: a
     section whose input is missing says so. The file holds its CSS and its
     figures (base64 PNG); it needs no network and no JavaScript, and prints
     on A4. Every user-provided string (feature names, title, notes) is
@@ -523,6 +581,10 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
         Names of the columns of array ``source`` and ``target`` (default:
         the DataFrame's columns, or ``x0, x1, ...``, the names
         :func:`drift_report` gives).
+    drift_by_period : pandas.DataFrame, default=None
+        The result of :func:`drift_by_period` (features x target periods,
+        PSI values): a section of drift over time, drawn with
+        :func:`plot_drift_over_time`. None: no such section.
     title : str, default="Population shift report"
     notes : str or list of str, default=None
         Lines shown in the notes (e.g. how the data were sampled).
@@ -570,7 +632,8 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
     (1, True)
     """
     ctx = _context(drift, domain, estimate, source_scores, target_scores, weights, source, target,
-                   feature_names, title, notes, scoring, n_source, n_target, max_rows, top, None)
+                   feature_names, title, notes, scoring, n_source, n_target, max_rows, top, None,
+                   drift_by_period)
     return _write(path, ctx)
 
 
@@ -582,8 +645,8 @@ def _write(path, ctx):
 
 
 def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_names=None, scoring="roc_auc",
-                method=None, weighting=None, domain_estimator=None, cv=5, n_repeats=5, random_state=0, title=DEFAULT_TITLE,
-                notes=None, max_rows=40, top=6):
+                method=None, weighting=None, domain_estimator=None, cv=5, n_repeats=5, period=None, random_state=0,
+                title=DEFAULT_TITLE, notes=None, max_rows=40, top=6):
     """Compute the shift diagnostics of stacked data and write them as one HTML report.
 
     Runs :func:`drift_report`, :func:`domain_classifier_auc`, the importance
@@ -625,6 +688,11 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
         default).
     cv, n_repeats : int, default=5
         Folds and permutation repeats of :func:`domain_classifier_auc`.
+    period : array-like of shape (n_samples,) or str, default=None
+        The period of each row (or the name of the DataFrame column that
+        holds it, then not a feature): the report gets a section of drift
+        over time (:func:`drift_by_period`). It gets one too, without
+        ``period``, when the target rows have several ``sample_domain`` ids.
     random_state : int, RandomState instance or None, default=0
         Seeds every step: the same seed gives the same report (but for its
         time stamp).
@@ -663,7 +731,13 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     from ._domain_classifier import domain_classifier_auc
     from ._drift import drift_report
 
+    from ._periods import drift_by_period
+
     who = "html_report"
+    if isinstance(period, str):
+        if not hasattr(X, "columns") or period not in X.columns:
+            raise ValueError(f"{who}: period={esc(period)!r} is not a column of the DataFrame X.")
+        X, period = X.drop(columns=period), X[period].to_numpy()
     data, sd = _domain_rows(X, y, sample_domain, who)
     names = _feature_names(X, feature_names, data.shape[1])
     if estimator is not None and y is None:
@@ -672,6 +746,9 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         drift = drift_report(data, sample_domain=sd, feature_names=names)
+        by_period = None
+        if period is not None or np.unique(sd[sd < 0]).size > 1:
+            by_period = drift_by_period(data, sample_domain=sd, period=period, feature_names=names)
         domain = _attempt(skipped, "domain", lambda: domain_classifier_auc(
             data, sample_domain=sd, estimator=domain_estimator, cv=cv, n_repeats=n_repeats,
             feature_names=names, random_state=random_state))
@@ -688,7 +765,7 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     ctx = _context(drift, domain, model_part["estimate"], model_part["source_scores"], model_part["target_scores"],
                    model_part["weights"], source, target, names, title, notes, scoring, int(np.sum(sd > 0)),
                    int(np.sum(sd < 0)), max_rows, top,
-                   {k: f"{esc(v)}" for k, v in skipped.items()})
+                   {k: f"{esc(v)}" for k, v in skipped.items()}, by_period)
     return _write(path, ctx)
 
 

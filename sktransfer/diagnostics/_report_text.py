@@ -56,6 +56,16 @@ def fmt(value, digits=3):
     return f"{value:,.{digits}f}" if digits == 0 else f"{value:.{digits}f}"
 
 
+def fmt_mean(value):
+    """A mean or level: thousands separators and no decimals from 1000 up, three below 100."""
+    if value is None or not _finite(value):
+        return DASH
+    value = float(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return fmt(value, 1 if abs(value) >= 100 else 3)
+
+
 def fmt_int(value):
     return DASH if value is None else f"{int(value):,}"
 
@@ -161,6 +171,7 @@ td.psi .num { display: inline-block; width: 3.6em; }
 .bar i { position: absolute; top: -2px; bottom: -2px; border-left: 1px dotted #333; }
 .band { font-size: 11.5px; padding: 0 5px; border-radius: 3px; border: 1px solid; }
 .band.stable { color: #2f6a22; } .band.moderate { color: #8a6500; } .band.significant { color: #b52a2a; }
+td.band-moderate { background: #fbefc4; } td.band-significant { background: #f4d0cc; }
 .ok { color: #2f6a22; font-weight: 600; } .bad { color: #b52a2a; font-weight: 600; }
 .na { color: var(--muted); font-weight: 600; }
 figure { margin: 8px 0; break-inside: avoid; }
