@@ -82,6 +82,14 @@ def main(argv=None):
         print("no Chromium found: no screenshot")
         return 0
     result = load_in_chromium(html, screenshot=png, width=1100)
+    try:  # a 256-colour palette: the page is flat colours and text, a third of the bytes
+        from PIL import Image
+
+        with Image.open(png) as shot:
+            small = shot.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        small.save(png, optimize=True)
+    except ImportError:
+        pass
     problems = [m for m in result["messages"] if m[0] in ("error", "warning")]
     bad = [i for i in result["images"] if not (i["complete"] and i["decoded"] and i["width"] > 0)]
     print(f"screenshot {png}: {result['height']} px high, {len(result['images'])} images, "

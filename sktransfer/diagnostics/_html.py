@@ -158,11 +158,12 @@ def _summary(ctx):
                 None: '<span class="na">trust not assessed</span>'}[trusted]
         cards.append((f"{esc(ctx['metric'])} on target (estimated)", fmt(score),
                       f"source {fmt(source_score)} &middot; {flag}", interval))
+        reason = f": {esc(note.rstrip().rstrip('.'))}" if note else ""
         change = float(score) - float(source_score)
         sign = "+" if change > 0 else ("&minus;" if change < 0 else "&plusmn;")
         findings.append(f"Estimated {esc(ctx['metric'])} on the target: {fmt(score)} against {fmt(source_score)} "
                         f"measured on source rows ({sign}{fmt(abs(change))}); "
-                        f"{interval}; {flag}{f': {esc(note)}' if note else ''}.")
+                        f"{interval}; {flag}{reason}.")
     else:
         cards.append((f"{esc(ctx['metric'])} on target (estimated)", "&ndash;", "no estimate", "pass an estimate"))
     # the evidence: sample sizes and effective rows
@@ -356,7 +357,8 @@ def _scores_section(ctx):
         f"<td class='num'>{fmt(np.median(v))}</td><td class='num'>{fmt(np.quantile(v, 0.9))}</td></tr>"
         for side, v in (("source", s), ("target", t)))
     return ("<p class='lead'>The model's scores on the source rows it is evaluated on and on the target "
-            "rows. For a probability model the mean score is the default rate the model expects. The "
+            "rows. For a probability model the mean score is the rate of the positive class (e.g. default) "
+            "the model expects. The "
             "score PSI (system stability index) is the PSI of the score itself.</p>" + figure
             + "<table><thead><tr><th>Rows</th><th>n</th><th>Mean</th><th>Median</th><th>90th percentile</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>"
