@@ -45,6 +45,7 @@ def _shifted(n_source=300, n_target=200, shift=1.0, seed=0, names=None):
 
 def _report(tmp_path, X, y, sd, name="report.html", **kwargs):
     kwargs.setdefault("estimator", make_pipeline(StandardScaler(), LogisticRegression()))
+    kwargs.setdefault("domain_estimator", LogisticRegression())  # quicker than the default boosting
     return html_report(X, y, sd, path=tmp_path / name, cv=3, n_repeats=2, random_state=0, **kwargs).read_text(
         encoding="utf-8")
 
@@ -181,7 +182,7 @@ def test_a_failing_step_leaves_its_section_and_warns(tmp_path):
     X, y, sd = _shifted()
     X["grade"] = np.where(np.arange(len(X)) % 3 == 0, "A", "B")  # text: the default domain classifier refuses it
     with pytest.warns(UserWarning, match="the domain section is left out"):
-        page = _report(tmp_path, X, y, sd, name="text.html", estimator=None)
+        page = _report(tmp_path, X, y, sd, name="text.html", estimator=None, domain_estimator=None)
     domain = page[page.index('<section id="domain">'):page.index('<section id="scores">')]
     assert "Not computed: " in domain and "grade" in domain
     assert "<td class='name'>grade</td><td>categorical</td>" in page  # drift still covers it
@@ -256,7 +257,9 @@ def test_report_renders_in_chromium(tmp_path):
     path = tmp_path / "browser.html"
     page = _report(tmp_path, X, y, sd, name="browser.html", title="<script>alert('t')</script>")
     shot = tmp_path / "shot.png"
-    result = load_in_chromium(path, screenshot=shot)
+    result = load_in_chromium(path, screenshot=shot, pdf=tmp_path / "printed.pdf")
+    printed = (tmp_path / "printed.pdf").read_bytes()
+    assert printed.startswith(b"%PDF") and 2 <= len(re.findall(rb"/Type\s*/Page[^s]", printed)) <= 8
     assert result["messages"] == []  # no console message, no exception, no failed load
     assert result["title"] == "<script>alert('t')</script>"  # shown as text, not run
     assert len(result["images"]) == page.count("<img ") == 4

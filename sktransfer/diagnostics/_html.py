@@ -775,7 +775,7 @@ def _attempt(skipped, key, step):
     try:
         return step()
     except (ValueError, TypeError) as exc:
-        skipped[key] = str(exc)
+        skipped[key] = str(exc).removeprefix("html_report: ")
         return None
 
 

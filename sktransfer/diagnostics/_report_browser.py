@@ -150,7 +150,7 @@ def _messages(events):
     return out
 
 
-def load_in_chromium(path, *, screenshot=None, width=1100, timeout=60, executable=None):
+def load_in_chromium(path, *, screenshot=None, pdf=None, width=1100, timeout=60, executable=None):
     """Open a local HTML file in headless Chromium and report what the page did.
 
     Parameters
@@ -159,6 +159,8 @@ def load_in_chromium(path, *, screenshot=None, width=1100, timeout=60, executabl
         The HTML file.
     screenshot : str or Path, default=None
         Where to write a full-page PNG screenshot.
+    pdf : str or Path, default=None
+        Where to write the page printed to PDF (A4, the page's print styles).
     width : int, default=1100
         Width of the window, in CSS pixels.
     timeout : float, default=60
@@ -210,6 +212,10 @@ def load_in_chromium(path, *, screenshot=None, width=1100, timeout=60, executabl
                 "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
             }, session=session)
             Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
+        if pdf is not None:
+            printed = browser.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True},
+                                   session=session)
+            Path(pdf).write_bytes(base64.b64decode(printed["data"]))
         # events that arrived while the page was examined
         browser.send("Runtime.evaluate", {"expression": "0"}, session=session)
         return {"messages": _messages(browser.events), "images": images, "title": title,
