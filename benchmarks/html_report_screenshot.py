@@ -70,10 +70,10 @@ def main(argv=None):
             X, y, sd, path=html, estimator=model, feature_names=features, random_state=0,
             n_repeats=2 if args.quick else 5, cv=3 if args.quick else 5,
             title=f"{name}: {what}",
-            notes=[f"Model: logistic regression on standardised features, fitted on {len(X_fit):,} of the "
-                   f"{len(Xs):,} source rows; evaluated on the other {len(X_held):,}.",
-                   f"Target rows: {len(X_pool):,} of {len(Xt):,}; the other {len(X_test):,} are kept apart "
-                   "to check the estimate."],
+            notes=[(f"Model: logistic regression on standardised features, fitted on {len(X_fit):,} of the "
+                    f"{len(Xs):,} source rows; evaluated on the other {len(X_held):,}."),
+                   (f"Target rows: {len(X_pool):,} of {len(Xt):,}; the other {len(X_test):,} are kept apart "
+                    "to check the estimate.")],
         )
     built = time.perf_counter() - start
     print(f"{name}: report {html} ({html.stat().st_size / 1e6:.2f} MB) built in {built:.1f} s")

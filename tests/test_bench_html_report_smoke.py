@@ -3,8 +3,8 @@
 import importlib.util
 
 import pytest
-from conftest import REPO, SHARED_DATA
 
+from conftest import REPO, SHARED_DATA
 from sktransfer.diagnostics._report_browser import find_chromium
 
 SCRIPT = REPO / "benchmarks" / "html_report_screenshot.py"

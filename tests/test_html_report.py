@@ -3,7 +3,6 @@
 import base64
 import io
 import re
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -22,13 +22,13 @@ from ._report_text import (
     DASH,
     PAGE_CSS,
     auc_reading,
+    bar_cell,
     esc,
     fmt,
     fmt_int,
     fmt_mean,
     fmt_p,
     get,
-    bar_cell,
     method_text,
     psi_cell,
     trust_of,
@@ -732,7 +732,6 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     from ._columns import _domain_rows, _feature_names, _take
     from ._domain_classifier import domain_classifier_auc
     from ._drift import drift_report
-
     from ._periods import drift_by_period
 
     who = "html_report"

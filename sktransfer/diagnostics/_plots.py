@@ -102,7 +102,7 @@ def _draw_distribution(ax, s, t, title):
     or categories, step histograms on common bins otherwise."""
     from matplotlib.ticker import EngFormatter, MaxNLocator
 
-    from ._columns import _as_numeric, _category_key, _MISSING
+    from ._columns import _MISSING, _as_numeric, _category_key
 
     s, t = _even_subsample(np.asarray(s)), _even_subsample(np.asarray(t))
     s_num, t_num = _as_numeric(s), _as_numeric(t)
@@ -215,8 +215,8 @@ def plot_distributions(source, target, report=None, top=6, *, feature_names=None
     >>> len([ax for ax in fig.axes if ax.get_visible()])
     2
     """
-    from ._drift import drift_report
     from ._columns import _feature_names
+    from ._drift import drift_report
 
     if not isinstance(top, numbers.Integral) or isinstance(top, bool) or top < 1:
         raise ValueError(f"top must be an integer >= 1, got {top!r}.")

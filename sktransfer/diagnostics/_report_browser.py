@@ -68,7 +68,9 @@ class _DevTools:
         args = [executable, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                 "--hide-scrollbars", "--mute-audio", f"--user-data-dir={self.profile}", "about:blank"]
-        self.process = subprocess.Popen(args, preexec_fn=wire, close_fds=False,
+        # preexec_fn: the pipe protocol wants the ends at fds 3 and 4, which pass_fds cannot place;
+        # the child only calls dup2 before exec
+        self.process = subprocess.Popen(args, preexec_fn=wire, close_fds=False,  # noqa: PLW1509
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(high_r)
         os.close(high_w)

@@ -17,8 +17,8 @@ _AUC_READINGS = (
     (0.7, "mild", "the populations differ a little"),
     (0.8, "clear", "the populations differ clearly"),
     (0.9, "strong", "the populations differ strongly; check the weights' effective rows"),
-    (np.inf, "severe", "the populations barely overlap; figures carried over from the source rest on "
-                       "few comparable rows"),
+    (np.inf, "severe", ("the populations barely overlap; figures carried over from the source rest on "
+                        "few comparable rows")),
 )
 
 
