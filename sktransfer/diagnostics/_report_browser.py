@@ -182,6 +182,8 @@ def load_in_chromium(path, *, screenshot=None, pdf=None, width=1100, timeout=60,
     executable = executable or find_chromium()
     if executable is None:
         raise FileNotFoundError("no Chromium executable found (install the chromium package).")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such file: {path}")
     url = Path(path).resolve().as_uri()
     browser = _DevTools(executable, timeout)
     try:

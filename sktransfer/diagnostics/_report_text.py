@@ -161,7 +161,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 12.5px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { font-weight: 600; border-bottom: 1.5px solid var(--ink); }
 td.num, td .num { text-align: right; font-variant-numeric: tabular-nums; }
-td.name { max-width: 260px; overflow-wrap: anywhere; }
+td.name { max-width: 260px; overflow-wrap: break-word; }
 table.drift { width: 100%; }
 td.psi { white-space: nowrap; }
 td.psi .num { display: inline-block; width: 3.6em; }
@@ -183,7 +183,12 @@ section { margin-bottom: 8px; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
   h2 { break-after: avoid; }
+  table { font-size: 10px; }
+  th, td { padding: 2px 4px; }
+  .bar { width: 60px; }
+  .card .v { font-size: 20px; }
+  .lead, .small, .card .s, .card .d, code { font-size: 10px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
-@media (max-width: 760px) { .cards { grid-template-columns: repeat(2, 1fr); } }
+@media screen and (max-width: 760px) { .cards { grid-template-columns: repeat(2, 1fr); } }
 """
