@@ -142,7 +142,9 @@ class TableFile:
     def first_kinds(self):
         """``{column: "numeric" | "text" | "empty"}`` as read in the first
         block, and an example value of each text column."""
-        frame = next(self._frames(kinds=None), None)
+        # a small first block: the kinds of the columns, quickly (a later text value in a
+        # column of numbers is still caught, as a one-line error, when the rows are read)
+        frame = next(self._frames(kinds=None, block=min(1 << 20, self.chunk_bytes)), None)
         if frame is None or len(frame) == 0:
             raise CommandError(f"{self.role} file has a header but no rows: {escape(self.path)}")
         kinds, examples = {}, {}
@@ -165,15 +167,15 @@ class TableFile:
         """DataFrames of ``columns``: numeric columns as float64, text columns as text."""
         return self._frames(kinds, columns)
 
-    def _frames(self, kinds, columns=None):
+    def _frames(self, kinds, columns=None, block=None):
         try:
             import pyarrow.csv  # noqa: F401
         except ImportError:
-            yield from self._pandas_frames(kinds, columns)
+            yield from self._pandas_frames(kinds, columns, block)
         else:
-            yield from self._arrow_frames(kinds, columns)
+            yield from self._arrow_frames(kinds, columns, block)
 
-    def _arrow_frames(self, kinds, columns):
+    def _arrow_frames(self, kinds, columns, block):
         import pyarrow as pa
         import pyarrow.csv as pc
 
@@ -190,7 +192,7 @@ class TableFile:
         try:
             reader = pc.open_csv(
                 str(self.path),
-                read_options=pc.ReadOptions(block_size=self.chunk_bytes, column_names=self.columns,
+                read_options=pc.ReadOptions(block_size=block or self.chunk_bytes, column_names=self.columns,
                                             skip_rows=1),
                 parse_options=pc.ParseOptions(delimiter=self.sep, newlines_in_values=False),
                 convert_options=pc.ConvertOptions(**convert),
@@ -200,13 +202,13 @@ class TableFile:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError) as exc:
             raise self._fail(exc) from None
 
-    def _pandas_frames(self, kinds, columns):
+    def _pandas_frames(self, kinds, columns, block):
         import pandas as pd
 
         dtype = None
         if kinds is not None:
             dtype = {c: "float64" if kinds[c] == "numeric" else object for c in (columns or self.columns)}
-        rows = max(1000, self.chunk_bytes // 200)
+        rows = max(1000, (block or self.chunk_bytes) // 200)
         try:
             reader = pd.read_csv(
                 self.path, sep=self.sep, header=0, names=self.columns, usecols=columns, dtype=dtype,

@@ -17,12 +17,13 @@ import numpy as np
 from ._json import SCHEMA, dumps
 from ._progress import Progress
 from ._reading import TableFile, parse_sep
-from ._scan import MAX_LEVELS, MAX_MAGNITUDE, MIN_MAGNITUDE, Histograms, scan, streaming_psi_by_period, \
-    streaming_report
+from ._scan import MAX_LEVELS, MAX_MAGNITUDE, MIN_MAGNITUDE, FileChunks, drift_tables, scan
 from ._text import CommandError, escape, label_text, names, quoted
 
 _TOP_FEATURES = 15
-_DEFAULT_SAMPLE = 50_000
+_DEFAULT_SAMPLE = 20_000
+#: rows per domain of the sample that sets the PSI bins and the KS grid (drift_report's default)
+_EDGE_SAMPLE = 100_000
 _MIN_CLASS_ROWS = 10
 _MIN_TARGET_ROWS = 10
 #: the domain classifier's permutation importances cost one prediction per feature:
@@ -273,13 +274,26 @@ def _run(args, out):
     label, period = args.label, args.period
     kinds, source_kinds, target_kinds = _kinds(source, target, features, label, period)
     sample_size = args.sample or np.iinfo(np.int64).max
+    spills = []
+    try:
+        return _diagnose(args, out, source, target, features, kinds, source_kinds, target_kinds,
+                         sample_size, progress, rng, spills)
+    finally:
+        for spill in spills:
+            if spill is not None:
+                spill.remove()
+
+
+def _diagnose(args, out, source, target, features, kinds, source_kinds, target_kinds, sample_size,
+              progress, rng, spills):
+    label, period = args.label, args.period
     numeric = [c for c in features if kinds[c] == "numeric"]
     categorical = [c for c in features if kinds[c] == "text"]
-
     progress.stage(f"reading the source file {escape(source.path)}")
     s_cols = features + [label]
     s = scan(source, source_kinds, s_cols, features, strata=label, sample_size=sample_size, rng=rng,
-             progress=progress, forbid_missing=label)
+             progress=progress, forbid_missing={label: "outcome"}, spill=features)
+    spills.append(s.spill)
     _check_scan(s, source, kinds, args)
     label_numeric = source_kinds[label] == "numeric"
     counts = {}
@@ -303,13 +317,12 @@ def _run(args, out):
             f"{_MIN_CLASS_ROWS} rows of each outcome"
         )
 
-    hist_s = Histograms(s.sample, numeric, categorical)
-    hist_t = Histograms(s.sample, numeric, categorical)
-    hist_t.fine, hist_t.to_psi = hist_s.fine, hist_s.to_psi
     progress.stage(f"reading the target file {escape(target.path)}")
     t_cols = features + [c for c in (label, period) if c is not None and c in target.columns]
     t = scan(target, target_kinds, t_cols, features, strata=period, sample_size=sample_size, rng=rng,
-             hist=hist_t, period=period, progress=progress)
+             progress=progress, forbid_missing={period: "--period"} if period else None,
+             spill=features + ([period] if period else []))
+    spills.append(t.spill)
     _check_scan(t, target, kinds, args)
     if t.n_rows < _MIN_TARGET_ROWS:
         raise CommandError(f"the target file has {t.n_rows} rows: diagnose needs at least {_MIN_TARGET_ROWS}")
@@ -327,19 +340,9 @@ def _run(args, out):
         if known.any():
             y_target = (t_labels.to_numpy() == positive).astype(int)
 
-    exact = s.complete and t.complete
-    if exact:
-        drift, by_period = _exact_drift(s.sample, t.sample, features, period)
-    else:
-        if not s.complete:
-            progress.stage("reading the source file again for its histograms")
-            for chunk in source.chunks(source_kinds, features):
-                hist_s.add(chunk)
-                progress.update(f"source histograms: {hist_s.n_rows:,} rows")
-        else:
-            hist_s.add(s.sample)
-        drift = streaming_report(hist_s, hist_t)
-        by_period = streaming_psi_by_period(hist_s, hist_t) if period is not None else None
+    progress.stage("drift statistics (two passes over the rows)")
+    drift, by_period = _drift(source, target, s, t, source_kinds, target_kinds, features, period, progress)
+    exact = drift.attrs["method"] == "exact"
 
     result = {
         "schema": SCHEMA,
@@ -363,15 +366,17 @@ def _run(args, out):
         "warnings": [],
     }
     y_source = (_canonical(s.sample[label], source_kinds[label]).to_numpy() == positive).astype(int)
-    _models(result, s.sample, t.sample, y_source, y_target, known, features, numeric, categorical,
-            drift, args, progress)
+    extras = _models(result, s.sample, t.sample, y_source, y_target, known, features, numeric,
+                     categorical, drift, args, progress)
+    if args.html is not None:
+        progress.stage(f"writing the HTML report {escape(args.html)}")
+        _write_html(args.html, result, drift, by_period, extras, s.sample[features], t.sample[features])
+        result["html"] = str(args.html)
     progress.done()
     if args.json:
         print(dumps(result), file=out)
     else:
         _print_report(result, drift, by_period, source, target, out)
-    if args.html is not None:
-        _write_html(args.html, result, drift, by_period)
     return 0
 
 
@@ -380,28 +385,50 @@ def _file_info(table, scanned):
             "sampled_rows": len(scanned.sample), "sampled": not scanned.complete}
 
 
-def _exact_drift(source, target, features, period):
-    """The drift table of :func:`~sktransfer.diagnostics.drift_report` on the
-    rows in memory, and the PSI of each period."""
-    import pandas as pd
+def _period_order(values):
+    """Periods sorted as numbers when they all are numbers, else as text."""
+    try:
+        return sorted(values, key=float)
+    except (TypeError, ValueError):
+        return sorted(values, key=str)
 
-    from .._domain import stack_domains
-    from ..diagnostics import drift_report
 
-    def report(target_rows):
-        X, y, sd = stack_domains(source[features], np.zeros(len(source), dtype=int), target_rows[features])
+def _drift(source, target, s, t, source_kinds, target_kinds, features, period, progress):
+    """The drift table and the PSI by period, through the chunked statistics
+    of ``drift_report``: exact when both files fit in the bin-edge sample."""
+    def piece(table, scanned, kinds, groups_of, columns):
+        # later passes read the numbers spilled by the first one, not the text again
+        return (scanned.sample if scanned.complete else scanned.spill, kinds, groups_of, columns)
+
+    zeros = lambda chunk: np.zeros(len(chunk), dtype=np.int64)  # noqa: E731
+    ones = lambda chunk: np.ones(len(chunk), dtype=np.int64)  # noqa: E731
+    counts = [s.n_rows, t.n_rows]
+    chunks = FileChunks([piece(source, s, source_kinds, zeros, features),
+                         piece(target, t, target_kinds, ones, features)], features, source_kinds, counts)
+    chunks.progress = progress
+    period_chunks, periods = None, None
+    if period is not None:
+        periods = _period_order(list(t.strata_counts))
+        index = {p: k + 1 for k, p in enumerate(periods)}
+
+        def period_groups(chunk):
+            keys = chunk[period]
+            return keys.astype(str).map(index).to_numpy(dtype=np.int64)
+
+        columns = features + [period]
+        period_chunks = FileChunks(
+            [piece(source, s, source_kinds, zeros, features),
+             piece(target, t, target_kinds, period_groups, columns)],
+            features, source_kinds, [s.n_rows] + [t.strata_counts[p] for p in periods])
+        period_chunks.progress = progress
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # an all-missing column was refused already
-            return drift_report(X, y, sd)
-
-    drift = report(target)
-    by_period = None
-    if period is not None:
-        keys = target[period]
-        periods = sorted(keys.dropna().unique(), key=str)
-        by_period = pd.DataFrame(
-            {p: report(target[(keys == p).to_numpy()])["psi"] for p in periods}
-        ).reindex(drift.index)
+            drift, by_period = drift_tables(chunks, period_chunks, periods, sample_size=_EDGE_SAMPLE)
+    except ValueError as exc:
+        raise CommandError(f"the drift statistics cannot be computed: {escape(exc)}") from None
+    exact = s.n_rows <= _EDGE_SAMPLE and t.n_rows <= _EDGE_SAMPLE
+    drift.attrs["method"] = "exact" if exact else "streaming"
     return drift, by_period
 
 
@@ -482,7 +509,7 @@ def _models(result, source, target, y_source, y_target, known, features, numeric
                 random_state=seed,  # the folds that choose the flattening
             ).fit(X_fit, y_fit),
         }
-        rows = []
+        rows, estimates = [], {}
         for name, model in models.items():
             progress.stage(f"estimating the target AUC of the {name} model")
             estimate = estimate_target_score(
@@ -490,6 +517,7 @@ def _models(result, source, target, y_source, y_target, known, features, numeric
                 weighting=DomainClassifierWeighting(estimator=_model()),
                 random_state=seed,
             )
+            estimates[name] = estimate
             row = {
                 "name": name, "source_auc": estimate.source_score,
                 "estimated_target_auc": estimate.score,
@@ -513,6 +541,12 @@ def _models(result, source, target, y_source, y_target, known, features, numeric
                          "flattening": rows[-1]["flattening"]}
     result["library_warnings"] = sorted({str(w.message).splitlines()[0] for w in caught})
     _overlap_warnings(result, domain.auc, ess, n_weights, rows)
+    baseline = models["source only"]
+    return {
+        "domain": domain, "estimate": estimates["source only"], "weights": np.asarray(weighted.weights_),
+        "source_scores": baseline.predict_proba(Xs[held_out])[:, 1],
+        "target_scores": baseline.predict_proba(Xt)[:, 1],
+    }
 
 
 def _overlap_warnings(result, auc, ess, n_weights, rows):
@@ -579,8 +613,9 @@ def _print_report(result, drift, by_period, source, target, out):
     if len(drift) > _TOP_FEATURES:
         print(f"... and {len(drift) - _TOP_FEATURES} more features", file=out)
     if result["drift_method"] == "streaming":
-        print("(from histograms over every row: PSI on the source deciles of a sample; KS read at "
-              "1000 quantiles)", file=out)
+        bound = np.nanmax(drift["ks_error_bound"].to_numpy(dtype=float)) if "ks_error_bound" in drift else np.nan
+        print(f"(streamed over every row: PSI bins on the source deciles of a {_EDGE_SAMPLE:,}-row sample; "
+              f"KS from fine histograms, off by at most {bound:.4f})", file=out)
     if by_period is not None:
         _print_periods(by_period, drift, out)
 
@@ -652,9 +687,34 @@ def _html_function():
     return render
 
 
-def _write_html(path, result, drift, by_period):
+def _write_html(path, result, drift, by_period, extras, source, target):
     render = _html_function()
+    inputs = result["inputs"]
+    notes = [
+        f"Source file {inputs['source']['path']} ({inputs['source']['rows']:,} rows), target file "
+        f"{inputs['target']['path']} ({inputs['target']['rows']:,} rows); outcome "
+        f"{result['outcome']['column']!r}, positive class {result['outcome']['positive']!r}.",
+        f"Drift table: {result['drift_method']} over every row. Domain classifier, weights and model: "
+        f"{inputs['source']['sampled_rows']:,} source and {inputs['target']['sampled_rows']:,} target rows"
+        + (" (samples)." if inputs["source"]["sampled"] or inputs["target"]["sampled"] else "."),
+        "Model: logistic regression trained on 70% of the source rows (source only); its scores are "
+        "drawn on the other 30% and on the target rows.",
+    ]
+    for r in result["models"]:
+        notes.append(f"{r['name']}: source AUC {r['source_auc']:.3f}, estimated target AUC "
+                     f"{r['estimated_target_auc']:.3f}"
+                     + (f", target AUC {r['target_auc']:.3f} (from the target file's labels)"
+                        if r.get("target_auc") is not None else "") + ".")
+    notes += [f"Warning: {w}" for w in result["warnings"]]
+    if by_period is not None:
+        notes.append("PSI by period: " + "; ".join(
+            f"{escape(p)}: max {by_period[p].max():.3f}" for p in by_period.columns))
     try:
-        render(path, result=result, drift=drift, drift_by_period=by_period)
+        render(
+            path, drift=drift, domain=extras["domain"], estimate=extras["estimate"],
+            source_scores=extras["source_scores"], target_scores=extras["target_scores"],
+            weights=extras["weights"], source=source, target=target, notes=notes,
+            n_source=inputs["source"]["rows"], n_target=inputs["target"]["rows"],
+        )
     except OSError as exc:
         raise CommandError(f"cannot write the HTML report {escape(path)}: {escape(exc)}") from None
