@@ -78,6 +78,7 @@ def main(argv=None):
     built = time.perf_counter() - start
     print(f"{name}: report {html} ({html.stat().st_size / 1e6:.2f} MB) built in {built:.1f} s")
     print(f"true target AUC on the {len(X_test):,} held-apart target rows: {true_auc:.3f}")
+    print(f"default rate: {ys.mean():.3f} on the source rows, {y_test.mean():.3f} on the held-apart target rows")
     if find_chromium() is None:
         print("no Chromium found: no screenshot")
         return 0

@@ -245,6 +245,46 @@ def test_drift_over_time_section(tmp_path):
     assert '<section id="over_time">' not in _report(tmp_path, *_shifted(), name="single.html", estimator=None)
 
 
+def _characteristic_row(page, feature):
+    table = page[page.index("<h3>Characteristic analysis</h3>"):]
+    row = table[table.index(f"<td class='name'>{feature}</td>"):]
+    return [float(v) for v in re.findall(r"<td class='num'>(?:&[a-z]+; )?\+?(-?[0-9.]+)</td>", row[:row.index("</tr>")])]
+
+
+def test_characteristic_analysis_points_the_right_way(tmp_path):
+    """The outcome rises with utilisation and the target has more of it: the target's mix
+    of utilisation bins implies a higher rate (as the target's true rate is); age, which
+    neither moves nor matters, implies no change."""
+    X, y, sd = _shifted(n_source=2000, n_target=2000, shift=1.5)
+    page = _report(tmp_path, X, y, sd, name="characteristics.html", estimator=None, top=4)
+    psi, source_rate, implied, change, uncovered = _characteristic_row(page, "utilisation")
+    assert abs(source_rate - y[sd > 0].mean()) < 1e-3
+    assert implied > source_rate + 0.1 and change > 10 and uncovered == 0.0
+    rng = np.random.default_rng(0)  # the target's true rate, drawn as the source's outcome was
+    Xt = X[sd < 0].to_numpy()
+    true_rate = np.mean(Xt[:, 0] + Xt[:, 1] + rng.normal(size=len(Xt)) > 0)
+    assert abs(implied - true_rate) < abs(source_rate - true_rate)
+    _, _, age_implied, _, _ = _characteristic_row(page, "age")
+    assert abs(age_implied - source_rate) < 0.03
+    assert "alone moves the positive rate most" in _summary(page)
+
+
+def test_characteristic_shift_categories():
+    from sktransfer.diagnostics._report_characteristics import characteristic_shift, positive_of
+
+    source = np.array(["a"] * 50 + ["b"] * 50, dtype=object)
+    target = np.array(["a"] * 20 + ["b"] * 60 + ["new"] * 20, dtype=object)
+    positive = positive_of(np.r_[np.zeros(50), np.ones(40), [np.nan] * 10])  # b defaults, a does not
+    source_rate, implied, uncovered = characteristic_shift(source, target, positive)
+    assert source_rate == pytest.approx(40 / 90)
+    assert implied == pytest.approx(60 / 80) and uncovered == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="two values"):
+        positive_of([0, 1, 2])
+    with pytest.raises(ValueError, match="source_labels has 3 labels"):
+        render_html_report("unused.html", source=np.zeros((4, 1)), target=np.zeros((2, 1)),
+                           source_labels=[0, 1, 0])
+
+
 # --------------------------------------------------------------------- in a real browser
 
 chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium (apt-get install chromium)")

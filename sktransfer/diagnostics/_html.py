@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._report_sections import _page, _weights_stats
+from ._report_sections import _page, _weights_stats, characteristics
 from ._report_text import esc, get
 
 DEFAULT_TITLE = "Population shift report"
@@ -44,7 +44,8 @@ def _check_table(data, name):
 
 
 def _context(drift, domain, estimate, source_scores, target_scores, weights, source, target, feature_names,
-             title, notes, scoring, n_source, n_target, max_rows, top, skipped, by_period=None):
+             title, notes, scoring, n_source, n_target, max_rows, top, skipped, by_period=None,
+             source_labels=None):
     from ._drift import ks_drift, population_stability_index
 
     if drift is not None and (not hasattr(drift, "columns") or "psi" not in drift.columns):
@@ -78,6 +79,15 @@ def _context(drift, domain, estimate, source_scores, target_scores, weights, sou
         from ._columns import _feature_names
 
         names = _feature_names(source, feature_names, source.shape[1])
+    positive = None
+    if source_labels is not None:
+        from ._report_characteristics import positive_of
+
+        if source is None:
+            raise ValueError("source_labels needs source and target, the feature tables.")
+        positive = positive_of(source_labels)
+        if positive.size != len(source):
+            raise ValueError(f"source_labels has {positive.size} labels but source has {len(source)} rows.")
     if notes is None:
         notes = []
     elif isinstance(notes, str):
@@ -109,6 +119,8 @@ def _context(drift, domain, estimate, source_scores, target_scores, weights, sou
                title=str(title), notes=notes, metric={"roc_auc": "AUC", "gini": "Gini"}.get(metric, metric),
                n_source=n_source, n_target=n_target, max_rows=max_rows, top=top, skipped=dict(skipped or {}),
                ci=ci, confidence_text=confidence_text, ess=ess, score_psi=None, by_period=by_period)
+    ctx["characteristics"] = (characteristics(source, target, positive, drift, names, top)
+                              if positive is not None else None)
     if source_scores is not None:
         ctx["score_psi"] = float(population_stability_index(source_scores, target_scores))
         ctx["score_ks"] = ks_drift(source_scores, target_scores)
@@ -118,8 +130,8 @@ def _context(drift, domain, estimate, source_scores, target_scores, weights, sou
 
 def render_html_report(path, *, drift=None, domain=None, estimate=None, source_scores=None, target_scores=None,
                        weights=None, source=None, target=None, feature_names=None, drift_by_period=None,
-                       title=DEFAULT_TITLE, notes=None, scoring="roc_auc", n_source=None, n_target=None,
-                       max_rows=40, top=6):
+                       source_labels=None, title=DEFAULT_TITLE, notes=None, scoring="roc_auc", n_source=None,
+                       n_target=None, max_rows=40, top=6):
     """Write one self-contained HTML report from diagnostics computed elsewhere.
 
     The page opens with a summary a credit risk reviewer reads first (the
@@ -127,7 +139,8 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
     the estimated target score with its interval and trust flag, the sample
     sizes and effective rows, findings in plain sentences), then one section
     each: the drift table with PSI bars, source against target distributions
-    of the most shifted features, the domain classifier's AUC and feature
+    of the most shifted features (with ``source_labels``, a characteristic
+    analysis of them), the domain classifier's AUC and feature
     importances, the model's score distributions (and the score PSI), the
     importance weights and their effective sample size, the target-score
     estimate, and notes on how to read it (with ``drift_by_period``, the PSI
@@ -166,6 +179,12 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
         Names of the columns of array ``source`` and ``target`` (default:
         the DataFrame's columns, or ``x0, x1, ...``, the names
         :func:`drift_report` gives).
+    source_labels : array-like of shape (n_source_rows,), default=None
+        The outcome of each row of ``source`` (two values, the larger one
+        counted positive, e.g. 1 = default; NaN where unknown): adds a
+        characteristic analysis of the drawn features, the positive rate the
+        target's mix of each feature's bins implies at the source's rate per
+        bin.
     drift_by_period : pandas.DataFrame, default=None
         The result of :func:`drift_by_period` (features x target periods,
         PSI values): a section of drift over time, drawn with
@@ -218,7 +237,7 @@ def render_html_report(path, *, drift=None, domain=None, estimate=None, source_s
     """
     ctx = _context(drift, domain, estimate, source_scores, target_scores, weights, source, target,
                    feature_names, title, notes, scoring, n_source, n_target, max_rows, top, None,
-                   drift_by_period)
+                   drift_by_period, source_labels)
     return _write(path, ctx)
 
 
@@ -236,7 +255,8 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
 
     Runs :func:`drift_report`, :func:`domain_classifier_auc`, the importance
     weights (``weighting``), and, with an ``estimator``, its scores and
-    :func:`estimate_target_score`, then :func:`render_html_report`. A step
+    :func:`estimate_target_score`, then :func:`render_html_report` (with
+    binary labels ``y``, its characteristic analysis too). A step
     that fails on these data (e.g. the default domain classifier on text
     columns) leaves its section saying why, and warns; warnings raised along
     the way are listed in the report's notes.
@@ -346,10 +366,23 @@ def html_report(X, y=None, sample_domain=None, *, path, estimator=None, feature_
     for key, reason in skipped.items():
         warnings.warn(f"{who}: the {key} section is left out: {reason}", UserWarning, stacklevel=2)
     source, target = _take(data, np.flatnonzero(sd > 0)), _take(data, np.flatnonzero(sd < 0))
+    source_labels = None
+    if y is not None:
+        from .._domain import unlabeled_mask
+        from ._report_characteristics import positive_of
+
+        y_source = np.asarray(y)[sd > 0]
+        try:
+            source_labels = np.where(unlabeled_mask(y_source, "classification"), np.nan,
+                                     np.asarray(y_source, dtype=float))
+            positive_of(source_labels)
+        except (TypeError, ValueError) as exc:  # not two numeric classes: no characteristic analysis
+            notes.append(f"characteristic analysis: not computed ({exc})")
+            source_labels = None
     ctx = _context(drift, domain, model_part["estimate"], model_part["source_scores"], model_part["target_scores"],
                    model_part["weights"], source, target, names, title, notes, scoring, int(np.sum(sd > 0)),
                    int(np.sum(sd < 0)), max_rows, top,
-                   {k: f"{esc(v)}" for k, v in skipped.items()}, by_period)
+                   {k: f"{esc(v)}" for k, v in skipped.items()}, by_period, source_labels)
     return _write(path, ctx)
 
 

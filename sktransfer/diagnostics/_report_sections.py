@@ -128,7 +128,7 @@ def _summary(ctx):
         cards.append((f"{esc(ctx['metric'])} on target (estimated)", fmt(score),
                       f"source {fmt(source_score)} &middot; {flag}", interval))
         reason = f": {esc(note.rstrip().rstrip('.'))}" if note else ""
-        change = float(score) - float(source_score)
+        change = round(float(score) - float(source_score), 3)
         sign = "+" if change > 0 else ("&minus;" if change < 0 else "&plusmn;")
         findings.append(f"Estimated {esc(ctx['metric'])} on the target: {fmt(score)} against {fmt(source_score)} "
                         f"measured on source rows ({sign}{fmt(abs(change))}); "
@@ -142,6 +142,14 @@ def _summary(ctx):
                                    if ess else "&ndash;")
     cards.append(("Sample sizes", f"{fmt_int(n_source)} &rarr; {fmt_int(n_target)}", "source rows &rarr; target rows",
                   detail))
+    if ctx["characteristics"]:
+        f, _, source_rate, implied, _ = max(ctx["characteristics"],
+                                            key=lambda r: abs(r[3] - r[2]) if np.isfinite(r[3]) else -1)
+        if np.isfinite(implied):
+            findings.append(f"Of the most shifted features, <code>{esc(f)}</code> alone moves the positive "
+                            f"rate most: the target's mix of its bins, at the source's rate per bin, implies "
+                            f"{fmt(implied)} against {fmt(source_rate)} ({'+' if implied > source_rate else ''}"
+                            f"{fmt(100 * (implied - source_rate), 1)} points; see the characteristic analysis).")
     if ctx["score_psi"] is not None:
         psi = ctx["score_psi"]
         findings.append(f"The model's score distribution moved with PSI {fmt(psi, 3)} "
@@ -204,15 +212,51 @@ def _drift_section(ctx):
     )
 
 
+def shown_features(drift, names, top):
+    """The features whose distributions are drawn: the ``top`` most shifted columns."""
+    position = {n: j for j, n in enumerate(names)}
+    ordered = [str(f) for f in drift.index if str(f) in position] if drift is not None else list(names)
+    return ordered[:top], position
+
+
+def characteristics(source, target, positive, drift, names, top):
+    """Rows ``(feature, psi, source_rate, implied_rate, uncovered)`` of the shown features."""
+    from ._report_characteristics import characteristic_shift
+
+    shown, position = shown_features(drift, names, top)
+    rows = []
+    for f in shown:
+        j = position[f]
+        rates = characteristic_shift(_plots._column_values(source, j), _plots._column_values(target, j), positive)
+        psi = float(drift.loc[f, "psi"]) if drift is not None else np.nan
+        rows.append((f, psi, *rates))
+    return rows
+
+
+def _characteristics_table(rows):
+    body = []
+    for f, psi, source_rate, implied, uncovered in rows:
+        change = 100 * (implied - source_rate)
+        arrow = "&uarr;" if change > 0.05 else ("&darr;" if change < -0.05 else "")
+        body.append(f"<tr><td class='name'>{esc(f)}</td><td class='num'>{fmt(psi)}</td>"
+                    f"<td class='num'>{fmt(source_rate)}</td><td class='num'>{fmt(implied)}</td>"
+                    f"<td class='num'>{arrow} {'+' if change > 0 else ''}{fmt(change, 1)}</td>"
+                    f"<td class='num'>{fmt(100 * uncovered, 1)}</td></tr>")
+    return ("<h3>Characteristic analysis</h3><p class='lead'>If the positive rate (e.g. default) within "
+            "each bin of a feature stayed as in the labelled source rows, the target's mix of bins alone "
+            "would move the rate from the first figure to the second. A one-feature what-if, not a "
+            "forecast: features move together, and the rate within a bin can change too.</p>"
+            "<table><thead><tr><th>Feature</th><th>PSI</th><th>Positive rate, source</th>"
+            "<th>Implied by the target's mix</th><th>Change (points)</th><th>Target % in bins the "
+            "source lacks</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+
+
 def _distributions_section(ctx):
     source, target, drift = ctx["source"], ctx["target"], ctx["drift"]
     if source is None or target is None:
         return _missing(ctx["skipped"].get("distributions", "pass <code>source=</code> and "
                                            "<code>target=</code>, the feature tables of the two domains."))
-    names = ctx["feature_names"]
-    position = {n: j for j, n in enumerate(names)}
-    ordered = [str(f) for f in drift.index if str(f) in position] if drift is not None else list(names)
-    shown = ordered[: ctx["top"]]
+    shown, position = shown_features(drift, ctx["feature_names"], ctx["top"])
     if not shown:
         return _missing("none of the drift report's features is a column of <code>source</code>.")
     psi = (lambda f: f"  (PSI {float(drift.loc[f, 'psi']):.2f})") if drift is not None else (lambda f: "")
@@ -223,7 +267,8 @@ def _distributions_section(ctx):
     return ("<p class='lead'>Share of rows of each value range, source (filled, blue) against target "
             "(line, orange), for the features of highest PSI. Numeric features with many values are "
             "binned between the 0.5% and 99.5% quantiles of both samples; values beyond fall in the "
-            "end bins.</p>" + figure)
+            "end bins.</p>" + figure
+            + (_characteristics_table(ctx["characteristics"]) if ctx["characteristics"] else ""))
 
 
 def _draw_over_time(fig, table, top):
