@@ -48,6 +48,53 @@ def _selected_blocks(X, mask):
             yield rows
 
 
+def gram_moments(blocks, n_features):
+    """``(count, sum, X.T @ X)`` of a sequence of 2-D float64 blocks of rows."""
+    count, total, gram = 0, np.zeros(n_features), np.zeros((n_features, n_features))
+    for block in blocks:
+        count += block.shape[0]
+        total += block.sum(axis=0, dtype=np.float64)
+        gram += block.T @ block
+    return count, total, gram
+
+
+def centred_moments(blocks, mean, n_features):
+    """``(G, offset)``: the Gram matrix of the blocks' rows minus ``mean``
+    (computed in float64) and the sum of those centred rows."""
+    gram = np.zeros((n_features, n_features))
+    offset = np.zeros(n_features)
+    step = max(256, _CHUNK_BYTES // (8 * max(n_features, 1)))
+    for block in blocks:
+        for start in range(0, block.shape[0], step):
+            rows = np.subtract(block[start:start + step], mean, dtype=np.float64)
+            gram += rows.T @ rows
+            offset += rows.sum(axis=0)
+    return gram, offset
+
+
+def covariance_from_moments(count, total, gram):
+    """Mean and unbiased covariance from the sufficient statistics of the rows
+    (their count, sum and Gram matrix), or ``(mean, None)`` where the one-pass
+    formula ``(G - n mu mu^T) / (n - 1)`` would lose too many digits (means
+    far larger than the spread): then centre the rows first
+    (:func:`covariance_from_centred`)."""
+    mean = total / max(count, 1)
+    if gram is None:
+        return mean, None
+    cov = (gram - count * np.outer(mean, mean)) / max(count - 1, 1)
+    if np.any(mean**2 > _MAX_MEAN_TO_SPREAD * np.maximum(np.diag(cov), 0.0)):
+        return mean, None
+    return mean, cov
+
+
+def covariance_from_centred(count, gram, offset):
+    """Unbiased covariance from the Gram matrix of rows centred on an
+    approximate mean and the sum of those rows (the exact correction for the
+    rounding error of that mean)."""
+    shift = offset / max(count, 1)
+    return (gram - count * np.outer(shift, shift)) / max(count - 1, 1)
+
+
 def masked_covariances(X, masks):
     """Means and covariances of the rows selected by each mask.
 
@@ -57,7 +104,8 @@ def masked_covariances(X, masks):
     ``cov = (G - n mu mu^T) / (n - 1)``. Where that formula would lose digits
     (means far larger than the spread) and for float32 data, the rows are
     centred in float64 before their Gram matrix is taken. No copy of ``X``
-    and no n x n matrix in any case.
+    and no n x n matrix in any case. The same sufficient statistics, added up
+    over the chunks of a Dask array, fit :class:`~sktransfer.CORAL` there.
 
     Parameters
     ----------
@@ -74,38 +122,19 @@ def masked_covariances(X, masks):
     means, covariances = [], []
     for mask in masks:
         count = int(mask.sum())
-        total = np.zeros(n_features)
-        gram = np.zeros((n_features, n_features)) if X.dtype == np.float64 else None
-        for block in _selected_blocks(X, mask):
-            total += block.sum(axis=0, dtype=np.float64)
-            if gram is not None:
-                gram += block.T @ block
-        mean = total / max(count, 1)
-        cov = None
-        if gram is not None:
-            cov = (gram - count * np.outer(mean, mean)) / max(count - 1, 1)
-            if np.any(mean**2 > _MAX_MEAN_TO_SPREAD * np.maximum(np.diag(cov), 0.0)):
-                cov = None  # the one-pass formula lost too many digits: centre first
+        if X.dtype == np.float64:
+            _, total, gram = gram_moments(_selected_blocks(X, mask), n_features)
+        else:
+            total = np.zeros(n_features)
+            for block in _selected_blocks(X, mask):
+                total += block.sum(axis=0, dtype=np.float64)
+            gram = None
+        mean, cov = covariance_from_moments(count, total, gram)
         if cov is None:
-            cov = _centred_covariance(X, mask, mean, count)
+            cov = covariance_from_centred(count, *centred_moments(_selected_blocks(X, mask), mean, n_features))
         means.append(mean)
         covariances.append((cov + cov.T) / 2)
     return means, covariances
-
-
-def _centred_covariance(X, mask, mean, count):
-    n_features = X.shape[1]
-    gram = np.zeros((n_features, n_features))
-    offset = np.zeros(n_features)
-    for block in _selected_blocks(X, mask):
-        step = max(256, _CHUNK_BYTES // (8 * max(n_features, 1)))
-        for start in range(0, block.shape[0], step):
-            rows = np.subtract(block[start:start + step], mean, dtype=np.float64)
-            gram += rows.T @ rows
-            offset += rows.sum(axis=0)
-    # exact correction for the rounding error of the mean of the first pass
-    shift = offset / max(count, 1)
-    return (gram - count * np.outer(shift, shift)) / max(count - 1, 1)
 
 
 def symmetric_power(matrix, power, reg=0.0):
@@ -136,11 +165,24 @@ def masked_means_and_scales(X, masks):
         rows = X[mask]
         mean = rows.mean(axis=0, dtype=np.float64)
         scale = rows.std(axis=0, dtype=np.float64)
-        magnitude = np.abs(rows).max(axis=0, initial=0.0)
-        scale[(scale <= 1e-8 * magnitude) | (scale == 0)] = 1.0
         means.append(mean)
-        scales.append(scale)
+        scales.append(unit_scale(scale, np.abs(rows).max(axis=0, initial=0.0)))
     return means, scales
+
+
+def unit_scale(scale, magnitude):
+    """The scales with those that are zero up to rounding (relative to the
+    column's largest absolute value) replaced by 1."""
+    scale = np.array(scale, dtype=np.float64)
+    scale[(scale <= 1e-8 * magnitude) | (scale == 0)] = 1.0
+    return scale
+
+
+def scale_from_moments(count, squares, offset):
+    """Standard deviation (``ddof=0``) from the sum of squared deviations from
+    an approximate mean and the sum of those deviations."""
+    shift = offset / max(count, 1)
+    return np.sqrt(np.maximum(squares / max(count, 1) - shift**2, 0.0))
 
 
 def oas_shrinkage(covariance, n_samples):

@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
 from .._linalg import (
+    covariance_from_centred,
+    covariance_from_moments,
     long_row_runs,
     masked_covariances,
     oas_shrinkage,
@@ -13,11 +15,12 @@ from .._linalg import (
     symmetric_power,
 )
 from ..base import BaseAdapter
+from ._moments import SufficientStatisticsMixin
 
 _CHUNK_BYTES = 8 * 2**20
 
 
-class CORAL(OneToOneFeatureMixin, BaseAdapter):
+class CORAL(SufficientStatisticsMixin, OneToOneFeatureMixin, BaseAdapter):
     """CORrelation ALignment: re-colour source rows to the target covariance.
 
     CORAL whitens the source rows with the inverse square root of the
@@ -29,6 +32,13 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
     Target rows are left as they are, so a classifier trained on the adapted
     source rows is applied to raw target rows. Only second-order statistics
     are aligned; standardise the features first, as the paper does.
+
+    The fit needs only each domain's row count, sum and Gram matrix
+    (``X.T @ X``), statistics that add up over row chunks: ``X`` may be a
+    Dask array or DataFrame, whose chunks' statistics are computed on the
+    workers (a cluster's, when a ``dask.distributed`` client is active), with
+    the result of the fit in memory (up to the rounding of the sums);
+    ``transform`` of a Dask input is a Dask array, mapped chunk by chunk.
 
     Parameters
     ----------
@@ -76,23 +86,53 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
     >>> X_new = CORAL(reg=0).fit_transform(X, y)
     >>> np.allclose(np.cov(X_new[:200].T), np.cov(Xt.T))
     True
+
+    The same fit from a Dask array read 100 rows at a time:
+
+    >>> import dask.array as da
+    >>> lazy = CORAL(reg=0).fit(da.from_array(X, chunks=(100, 2)), y)
+    >>> np.allclose(lazy.recoloring_, CORAL(reg=0).fit(X, y).recoloring_)
+    True
     """
 
     def __init__(self, reg=1.0):
         self.reg = reg
 
-    def _fit(self, X, y, source, target):
+    def _check_reg(self):
         if self.reg != "auto" and (
             not isinstance(self.reg, Real) or isinstance(self.reg, bool) or not self.reg >= 0
         ):
             raise ValueError(f"reg must be a non-negative number or 'auto', got {self.reg!r}.")
+
+    def _fit(self, X, y, source, target):
+        self._check_reg()
         _, (cov_source, cov_target) = masked_covariances(X, [source, target])
+        self._fit_covariances(cov_source, cov_target, int(source.sum()), int(target.sum()), X.dtype)
+
+    def _fit_dask_statistics(self, chunks, has_target, dtype):
+        self._check_reg()
+        moments = self._moments(chunks, dtype, "gram")
+        if not has_target:  # the source is its own target, as in memory
+            moments[1] = moments[0]
+        counts = [moments[g][0] for g in (0, 1)]
+        fitted = [covariance_from_moments(*moments[g]) for g in (0, 1)]
+        if any(cov is None for _, cov in fitted):
+            # means far from zero (or float32 data): centre the rows on the means first
+            centred = self._moments(chunks, dtype, "centred", centres=[mean for mean, _ in fitted])
+            if not has_target:
+                centred[1] = centred[0]
+            fitted = [(mean, cov if cov is not None else covariance_from_centred(counts[g], *centred[g]))
+                      for g, (mean, cov) in enumerate(fitted)]
+        cov_source, cov_target = [(cov + cov.T) / 2 for _, cov in fitted]
+        self._fit_covariances(cov_source, cov_target, counts[0], counts[1], np.dtype(dtype))
+
+    def _fit_covariances(self, cov_source, cov_target, n_source, n_target, dtype):
         self.covariance_source_ = cov_source
         self.covariance_target_ = cov_target
         if self.reg == "auto":
             self.shrinkage_ = (
-                oas_shrinkage(cov_source, int(source.sum())),
-                oas_shrinkage(cov_target, int(target.sum())),
+                oas_shrinkage(cov_source, n_source),
+                oas_shrinkage(cov_target, n_target),
             )
             cov_source = shrink_toward_identity(cov_source, self.shrinkage_[0])
             cov_target = shrink_toward_identity(cov_target, self.shrinkage_[1])
@@ -102,7 +142,7 @@ class CORAL(OneToOneFeatureMixin, BaseAdapter):
             reg = self.reg
         self.recoloring_ = (
             symmetric_power(cov_source, -0.5, reg) @ symmetric_power(cov_target, 0.5, reg)
-        ).astype(X.dtype, copy=False)
+        ).astype(dtype, copy=False)
 
     def _transform(self, X, sample_domain):
         source = sample_domain > 0

@@ -75,7 +75,7 @@ def _is_missing(value):
 def _as_numeric(values):
     """Float array of a column, or None if some non-missing value is not a number."""
     if values.dtype.kind in "iuf":
-        return values.astype(np.float64)
+        return values.astype(np.float64, copy=False)
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
         if _is_missing(v):

@@ -21,7 +21,6 @@ from ._columns import (
 )
 from ._streaming import RowChunks, check_streaming, is_dask_collection, streamed_columns
 
-
 #: The conventional PSI bands: below 0.1 stable, from 0.1 moderate, from 0.25 significant.
 PSI_BANDS = ((0.1, "stable"), (0.25, "moderate"), (np.inf, "significant"))
 
@@ -219,7 +218,7 @@ def _group_summaries(data, groups, n_groups, names, *, n_bins, eps, categorical,
                      sample_size, chunk_size, who):
     """Per-feature summaries of every group of stacked ``data`` against group
     0: in memory, one column at a time (never a copy of all rows), or
-    streamed. Rows of group -1 are left out."""
+    streamed."""
     if streaming:
         chunks = RowChunks([(data, groups)], chunk_size=chunk_size)
         columns = streamed_columns(chunks, n_groups, categorical=categorical, n_bins=n_bins,
@@ -284,7 +283,7 @@ def _streamed_pair(source, target, n_bins, eps, categorical, sample_size, chunk_
     pieces = []
     for g, data in enumerate((source, target)):
         n_rows = _rows_of(data)
-        pieces.append((data, np.full(n_rows, g, dtype=np.int64)))
+        pieces.append((data, np.full(n_rows, g, dtype=np.int32)))
     chunks = RowChunks(pieces, chunk_size=chunk_size)
     if chunks.n_features == 0:
         raise ValueError("source has 0 features: there is nothing to compare; pass at least one column.")
@@ -553,7 +552,7 @@ def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10
     _check_psi_params(n_bins, eps)
     stream = _check_stream_params(streaming, sample_size, (X,))
     data, sd = _domain_rows(X, y, sample_domain, "drift_report")
-    groups = np.where(sd > 0, 0, 1)
+    groups = (sd < 0).astype(np.int32)
     n_features = len(data.columns) if hasattr(data, "columns") else data.shape[1]
     names = _feature_names(X, feature_names, n_features)
     summaries, method = _group_summaries(

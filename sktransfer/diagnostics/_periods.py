@@ -3,8 +3,14 @@
 import numpy as np
 
 from ._columns import _domain_rows, _feature_names
-from ._drift import _check_psi_params, _check_stream_params, _group_summaries, _pandas, _streaming_docs
-from ._streaming import compute_rows, is_dask_collection
+from ._drift import (
+    _check_psi_params,
+    _check_stream_params,
+    _group_summaries,
+    _pandas,
+    _streaming_docs,
+)
+from ._streaming import compute_rows
 
 
 def _period_values(X, period):
@@ -135,7 +141,7 @@ def drift_by_period(X, y=None, sample_domain=None, *, period=None, feature_names
             )
         labels = _sorted_labels(of_target)
     index = {label: k + 1 for k, label in enumerate(labels)}
-    groups = np.zeros(sd.shape[0], dtype=np.int64)
+    groups = np.zeros(sd.shape[0], dtype=np.int32)
     groups[target] = [index[v] for v in of_target.tolist()]
     n_features = len(data.columns) if hasattr(data, "columns") else data.shape[1]
     names = _feature_names(X, feature_names, n_features)

@@ -1,10 +1,11 @@
-"""Row chunks of large inputs, and the drift statistics computed from them.
+"""The drift statistics computed chunk by chunk, and row samples of large inputs.
 
 Stacked data too large to copy (a large DataFrame) or not in memory at all (a
-Dask DataFrame or array) is read chunk by chunk: every pass maps a function
-over the row chunks (on a Dask cluster, as tasks on its workers) and adds up
-small results, so that memory holds one chunk and a few histograms, never all
-rows. Only the domain id of each row (one integer per row) is held whole.
+Dask DataFrame or array) is read chunk by chunk (``sktransfer._chunks``):
+every pass maps a function over the row chunks (on a Dask cluster, as tasks
+on its workers) and adds up small results, so that memory holds one chunk and
+a few histograms, never all rows. Only the domain id of each row (one integer
+per row) is held whole.
 
 The drift statistics take two passes:
 
@@ -18,179 +19,29 @@ statistics are computed exactly as for data in memory.
 """
 
 import numbers
-import sys
 
 import numpy as np
-import scipy.sparse as sp
 
+from .._chunks import (  # noqa: F401 - compute_rows, dask_shape, is_dask_collection are used by siblings
+    RowChunks,
+    chunk_column,
+    compute_rows,
+    dask_shape,
+    is_dask_collection,
+    partition_lengths,
+)
 from ._columns import _as_numeric, _category_key, _mean
 
 #: Quantile levels of the fine histogram on which the streamed KS statistic is read.
 _KS_LEVELS = 4096
-#: Values (rows x features) per chunk read from data in memory.
-_CHUNK_VALUES = 2**22
 #: Seed of the row samples: the same data gives the same report run to run.
 _SAMPLE_SEED = 20240101
-
-
-def is_dask_collection(data):
-    """Whether ``data`` is a Dask array, DataFrame or Series (dask is not imported here)."""
-    dask = sys.modules.get("dask")
-    return dask is not None and dask.is_dask_collection(data)
-
-
-def _check_positive_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def check_streaming(streaming):
     if streaming not in ("auto", True, False):
         raise ValueError(f"streaming must be 'auto', True or False, got {streaming!r}.")
     return streaming
-
-
-def compute_rows(values):
-    """A 1-D numpy array of per-row values (labels, domain ids, periods),
-    computed if it is a Dask collection."""
-    if is_dask_collection(values):
-        values = values.compute()
-    if hasattr(values, "to_numpy"):
-        values = values.to_numpy()
-    return np.asarray(values)
-
-
-def dask_shape(data):
-    """``(n_rows, n_features)`` of a Dask array or DataFrame (the rows counted
-    partition by partition when a DataFrame does not know them)."""
-    if hasattr(data, "columns"):
-        return int(sum(_partition_lengths(data))), len(data.columns)
-    if data.ndim == 1:
-        return int(data.shape[0]), 1
-    n_rows = data.shape[0]
-    if not np.isfinite(n_rows):
-        n_rows = int(sum(_block_lengths(data)))
-    return int(n_rows), int(data.shape[1])
-
-
-def _partition_lengths(frame):
-    import dask
-
-    return [int(n) for n in dask.compute(*[dask.delayed(len)(p) for p in frame.to_delayed()])]
-
-
-def _block_lengths(array):
-    chunks = array.chunks[0]
-    if all(np.isfinite(c) for c in chunks):
-        return [int(c) for c in chunks]
-    return [int(c) for c in array.compute_chunk_sizes().chunks[0]]
-
-
-class RowChunks:
-    """Row chunks of one or more inputs, with an integer group per row.
-
-    Each piece is ``(data, groups)``: an array, sparse matrix, DataFrame,
-    Dask array or Dask DataFrame of shape (n_rows, n_features) (a 1-D input
-    is one feature) and the group of each of its rows (``-1``: left out).
-    ``map(func)`` calls ``func(chunk, groups_of_chunk)`` on every chunk, in
-    row order: a loop for data in memory, ``dask.compute`` for Dask pieces.
-    A chunk is a 2-D ndarray or a pandas DataFrame.
-    """
-
-    def __init__(self, pieces, chunk_size=None):
-        self.pieces = []
-        n_features = None
-        for data, groups in pieces:
-            if is_dask_collection(data):
-                if getattr(data, "ndim", 2) == 1 and not hasattr(data, "columns"):
-                    if hasattr(data, "to_frame"):  # a Dask Series
-                        data = data.to_frame()
-                    else:
-                        data = data.reshape(-1, 1)
-                width = len(data.columns) if hasattr(data, "columns") else data.shape[1]
-            else:
-                if not sp.issparse(data) and not hasattr(data, "iloc"):
-                    data = np.asarray(data)
-                    if data.ndim == 1:
-                        data = data.reshape(-1, 1)
-                elif hasattr(data, "iloc") and not hasattr(data, "columns"):
-                    data = data.to_frame()
-                width = data.shape[1]
-            if n_features is not None and width != n_features:
-                raise ValueError(
-                    f"the inputs must have the same features: {n_features} and {width} column(s)."
-                )
-            n_features = width
-            self.pieces.append((data, np.asarray(groups, dtype=np.int64)))
-        self.n_features = n_features
-        if chunk_size is None:
-            chunk_size = max(1024, _CHUNK_VALUES // max(n_features, 1))
-        self.chunk_size = _check_positive_int(chunk_size, "chunk_size")
-        first = self.pieces[0][0]
-        if hasattr(first, "columns"):
-            self.names = [str(c) for c in first.columns]
-            self.dtypes = [first.dtypes.iloc[j] for j in range(n_features)]
-        else:
-            self.names = None
-            self.dtypes = [first.dtype] * n_features
-        self.is_dask = any(is_dask_collection(data) for data, _ in self.pieces)
-
-    def _tasks(self):
-        """``(chunk or delayed chunk, groups, offset)`` of every chunk, in row
-        order; ``offset`` is the position of its first row over all pieces."""
-        offset = 0
-        for data, groups in self.pieces:
-            if is_dask_collection(data):
-                if hasattr(data, "columns"):
-                    parts = data.to_delayed()
-                    lengths = _partition_lengths(data)
-                else:
-                    data = data.rechunk({1: -1})
-                    parts = list(data.to_delayed().ravel())
-                    lengths = _block_lengths(data)
-                if sum(lengths) != groups.size:
-                    raise ValueError(
-                        f"the Dask input has {sum(lengths)} rows but {groups.size} domain ids were given."
-                    )
-                bounds = np.r_[0, np.cumsum(lengths)]
-                for part, start, stop in zip(parts, bounds[:-1], bounds[1:]):
-                    yield part, groups[start:stop], offset + int(start)
-                offset += groups.size
-                continue
-            for start in range(0, data.shape[0], self.chunk_size):
-                stop = start + self.chunk_size
-                if hasattr(data, "iloc"):
-                    chunk = data.iloc[start:stop]
-                elif sp.issparse(data):
-                    chunk = sp.csr_matrix(data[start:stop]).toarray()
-                else:
-                    chunk = data[start:stop]
-                yield chunk, groups[start:stop], offset + start
-            offset += groups.size
-
-    def map(self, func, *args):
-        """``[func(chunk, groups, offset, *args), ...]`` over the chunks, in row order."""
-        if not self.is_dask:
-            return [func(chunk, groups, offset, *args) for chunk, groups, offset in self._tasks()]
-        import dask
-
-        call = dask.delayed(func, pure=True)
-        return list(dask.compute(*[call(chunk, groups, offset, *args)
-                                   for chunk, groups, offset in self._tasks()]))
-
-    def group_counts(self, n_groups):
-        """Rows of each group ``0 .. n_groups - 1``."""
-        counts = np.zeros(n_groups, dtype=np.int64)
-        for _, groups in self.pieces:
-            counts += np.bincount(groups[groups >= 0], minlength=n_groups)[:n_groups]
-        return counts
-
-
-def chunk_column(chunk, j):
-    if hasattr(chunk, "iloc"):
-        return chunk.iloc[:, j].to_numpy()
-    return np.asarray(chunk)[:, j]
 
 
 # ---- pass 1: samples and categories -------------------------------------------------
@@ -238,12 +89,23 @@ def _sample_pass(chunk, groups, offset, n_groups, rates, numeric_candidates, nee
     return samples, numeric_ok, counts
 
 
-def _merge_counts(parts):
-    total = {}
-    for part in parts:
-        for key, n in part.items():
-            total[key] = total.get(key, 0) + n
+def _merge_counts(left, right):
+    """Category counts of two chunks, in order of first appearance."""
+    if left is None:
+        return right
+    total = dict(left)
+    for key, n in right.items():
+        total[key] = total.get(key, 0) + n
     return total
+
+
+def _combine_samples(left, right):
+    # a column with a non-number in some chunk has no sample (it is categorical)
+    samples = [[None if a is None or b is None else np.concatenate([a, b]) for a, b in zip(ga, gb)]
+               for ga, gb in zip(left[0], right[0])]
+    counts = [[None if a is None else _merge_counts(a, b) for a, b in zip(ga, gb)]
+              for ga, gb in zip(left[2], right[2])]
+    return samples, left[1] & right[1], counts
 
 
 # ---- pass 2: fine histograms ----------------------------------------------------------
@@ -276,12 +138,21 @@ def _histogram_pass(chunk, groups, offset, n_groups, edges):
     return out
 
 
-def _combine_means(parts):
-    """Mean of several chunks' means weighted by their counts, without overflow."""
-    total = sum(n for n, _ in parts)
-    if total == 0:
-        return np.nan
-    return float(sum(m * (n / total) for n, m in parts if n))
+def _combine_histograms(left, right):
+    """Two chunks' histograms added up; their means weighted by their counts
+    (without overflow near the float64 limit)."""
+    out = {}
+    for j, groups in left.items():
+        merged = []
+        for a, b in zip(groups, right[j]):
+            n = a[4] + b[4]
+            if n == 0:
+                mean = np.nan
+            else:
+                mean = sum(m * (k / n) for k, m in ((a[4], a[5]), (b[4], b[5])) if k)
+            merged.append((a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], n, mean))
+        out[j] = merged
+    return out
 
 
 def ks_from_histograms(counts_a, at_edge_a, counts_b, at_edge_b):
@@ -346,18 +217,19 @@ def streamed_columns(chunks, n_groups, *, categorical, n_bins, sample_size):
         numeric_candidates.append(not fixed_category)
         # an object column may hold numbers only (then numeric) or not (then categorical)
         need_categories.append(fixed_category or (not numeric_dtype and categorical is not False))
-    parts = chunks.map(_sample_pass, n_groups, rates, numeric_candidates, need_categories)
+    all_samples, numeric_ok, all_counts = chunks.reduce(
+        _sample_pass, _combine_samples, n_groups, rates, numeric_candidates, need_categories)
     columns = []
     for j in range(n_features):
         name = chunks.names[j] if chunks.names else f"x{j}"
-        numeric = numeric_candidates[j] and all(p[1][j] for p in parts)
+        numeric = numeric_candidates[j] and numeric_ok[j]
         if not numeric:
             if categorical is False:
                 raise _not_numeric_error(name, chunks.dtypes[j])
-            counts = [_merge_counts([p[2][g][j] for p in parts]) for g in range(n_groups)]
+            counts = [all_counts[g][j] for g in range(n_groups)]
             columns.append({"kind": "categorical", "counts": counts, "n_rows": n_rows})
             continue
-        samples = [np.concatenate([p[0][g][j] for p in parts]) for g in range(n_groups)]
+        samples = [all_samples[g][j] for g in range(n_groups)]
         if any(np.isinf(s).any() for s in samples):
             raise _infinite_error(name)
         if np.all(rates >= 1.0):
@@ -375,23 +247,23 @@ def streamed_columns(chunks, n_groups, *, categorical, n_bins, sample_size):
                         "sample_rows": np.array([s.size for s in samples])})
     edges = [c.get("edges") for c in columns]
     if any(e is not None for e in edges):
-        hist_parts = chunks.map(_histogram_pass, n_groups, edges)
+        histograms = chunks.reduce(_histogram_pass, _combine_histograms, n_groups, edges)
         for j, column in enumerate(columns):
             if column.get("edges") is None:
                 continue
-            _finish_streamed_numeric(column, [p[j] for p in hist_parts], n_groups,
+            _finish_streamed_numeric(column, histograms[j], n_groups,
                                      chunks.names[j] if chunks.names else f"x{j}")
     return columns
 
 
-def _finish_streamed_numeric(column, parts, n_groups, name):
+def _finish_streamed_numeric(column, histogram, n_groups, name):
     from ._columns import _infinite_error
 
     edges, psi_edges = column["edges"], column["psi_edges"]
-    counts = [sum(p[g][0] for p in parts) for g in range(n_groups)]
-    at_edge = [sum(p[g][1] for p in parts) for g in range(n_groups)]
-    missing = [sum(p[g][2] for p in parts) for g in range(n_groups)]
-    if any(sum(p[g][3] for p in parts) for g in range(n_groups)):
+    counts = [histogram[g][0] for g in range(n_groups)]
+    at_edge = [histogram[g][1] for g in range(n_groups)]
+    missing = [histogram[g][2] for g in range(n_groups)]
+    if any(histogram[g][3] for g in range(n_groups)):
         raise _infinite_error(name)
     # each fine bin (e_{i-1}, e_i] lies in the PSI bin of its right edge
     psi_bin = np.r_[np.searchsorted(psi_edges, edges, side="left"), psi_edges.size]
@@ -399,7 +271,7 @@ def _finish_streamed_numeric(column, parts, n_groups, name):
         np.append(np.bincount(psi_bin, weights=c, minlength=psi_edges.size + 1).astype(np.int64), m)
         for c, m in zip(counts, missing)
     ]
-    column["means"] = [_combine_means([(p[g][4], p[g][5]) for p in parts]) for g in range(n_groups)]
+    column["means"] = [float(histogram[g][5]) for g in range(n_groups)]
     column["missing"] = missing
     column["ks"] = []
     for g in range(1, n_groups):
@@ -471,7 +343,7 @@ def take_rows(data, rows):
     import dask
 
     if hasattr(data, "columns"):
-        lengths = _partition_lengths(data)
+        lengths = partition_lengths(data)
         bounds = np.r_[0, np.cumsum(lengths)]
         which = np.searchsorted(bounds, rows, side="right") - 1
         parts = data.to_delayed()
