@@ -232,10 +232,12 @@ def report(cfg, data, records, ppi, errors, names, nanny_version, elapsed):
         lines.append(f"| {split} | {clf} | {f4(_mean([r['truth'] for r in rs]))} | " + " | ".join(cells) + " |")
     for label, subset in (("**all, LogReg**", [r for r in records if r["clf"] == "LogReg"]),
                           ("**all, HGB**", [r for r in records if r["clf"] == "HGB"]),
-                          ("**all**", records)):
+                          ("**all**", records),
+                          ("**trusted tasks**", [r for r in records if r.get("trustworthy")]),
+                          ("**flagged tasks**", [r for r in records if r.get("trustworthy") is False])):
         cells = [f4(_mean([abs(r['naive'] - r['truth']) for r in subset]))]
         cells += [f4(_mean([_err(r, n) for r in subset])) for n in names]
-        lines.append(f"| {label} | | | " + " | ".join(f"**{c}**" for c in cells) + " |")
+        lines.append(f"| {label} | | {len(subset)} tasks | " + " | ".join(f"**{c}**" for c in cells) + " |")
     bias = [f4(_mean([r['naive'] - r['truth'] for r in records]))]
     bias += [f4(_mean([r[n][0] - r["truth"] if isinstance(r.get(n), tuple) else None for r in records]))
              for n in names]

@@ -53,7 +53,7 @@ def test_result_keeps_its_fields_and_adds_the_interval_and_trust():
     assert isinstance(result, TargetScoreEstimate)
     assert result._fields == ("score", "source_score", "effective_sample_size", "flattening", "method",
                               "ci_low", "ci_high", "confidence", "trustworthy", "trust_note")
-    assert result.method == "combined" and result.confidence == 0.9
+    assert result.method == "importance_weighted" and result.confidence == 0.9
     assert result.ci_low < result.score < result.ci_high
     assert result.trustworthy is True and result.trust_note == ""
     assert result == estimate_target_score(model, X, y, random_state=0)  # seeded: the same
@@ -89,7 +89,7 @@ def test_combined_keeps_the_weighted_estimate_when_the_model_is_misspecified():
     for seed in range(3):
         rng = np.random.default_rng(seed)
 
-        def draw(n, mean):
+        def draw(n, mean, rng=rng):
             x = rng.normal(mean, 1.0, size=(n, 2))
             logit = 2.5 * np.sin(1.5 * x[:, 0]) + x[:, 1]
             return x, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
@@ -139,7 +139,9 @@ def test_estimate_bad_inputs():
     with pytest.raises(ValueError, match="n_bootstrap must be an integer of at least 20"):
         estimate_target_score(model, X, y, n_bootstrap=5)
     with pytest.raises(ValueError, match="needs n_bootstrap >= 20"):
-        estimate_target_score(model, X, y, n_bootstrap=0)
+        estimate_target_score(model, X, y, method="combined", n_bootstrap=0)
+    no_interval = estimate_target_score(model, X, y, n_bootstrap=0, random_state=0)
+    assert np.isnan(no_interval.ci_low) and np.isnan(no_interval.ci_high)
     with pytest.raises(ValueError, match="calibration must be one of"):
         estimate_target_score(model, X, y, calibration="beta")
     rng = np.random.default_rng(0)

@@ -29,7 +29,7 @@ from ._confidence import (
 
 _TARGET_SCORINGS = ("roc_auc", "gini", "accuracy", "neg_log_loss")
 METHODS = ("importance_weighted", "confidence", "combined")
-DEFAULT_METHOD = "combined"
+DEFAULT_METHOD = "importance_weighted"
 # the trust rule: the domains barely overlap when a classifier of the domains
 # (the one implied by the density ratio) separates them this well, or when the
 # weights leave fewer effective source rows than this (absolute, and fraction)
@@ -223,9 +223,13 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
       mean of ``p`` (or ``1 - p``) over the predicted positives (negatives)
       for accuracy, the expected log loss. The idea of NannyML's
       confidence-based performance estimation (CBPE). Binary classifiers.
-    - ``"combined"`` (default): ``lam * importance_weighted + (1 - lam) *
-      confidence`` with the ``lam`` in [0, 1] of least variance, from the
-      bootstrap variances and covariance of the two.
+    - ``"combined"``: the weighted estimate with the confidence-based one as
+      a control variate, ``weighted + lam * (expected on the target rows -
+      expected on the weighted source rows)``, both expectations under the
+      same calibrated probabilities. When the weights are right the bracket
+      has mean zero whatever the calibration, so the estimate is consistent
+      whenever the weighted one is, for any ``lam``; ``lam`` in [0, 1] is the
+      one of least bootstrap variance (no target label).
 
     The labelled source rows must not have been used to fit ``estimator``
     (hold them out), or every estimate is optimistic.
@@ -248,15 +252,18 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         :class:`~sktransfer.reweighting.DomainClassifierWeighting`. Every
         method fits it: its weights give the trust flag.
     scoring : {"roc_auc", "gini", "accuracy", "neg_log_loss"}, default="roc_auc"
-    method : {"importance_weighted", "confidence", "combined"}, default="combined"
-        See above. Why ``"combined"`` is the default: the two estimates rest
-        on the same assumption (covariate shift) through different parts of
-        the data, the weighted one on a few heavily weighted source rows (high
-        variance where the domains differ), the confidence-based one on every
-        target row through a one-dimensional calibration map (low variance, a
-        bias when the map does not transfer); weighing them by their variances
-        needs no target label. See the Notes for how they did on the credit
-        benchmark.
+    method : {"importance_weighted", "confidence", "combined"}, default="importance_weighted"
+        See above. Why ``"importance_weighted"`` is the default: it rests on
+        one assumption (covariate shift, with weights that estimate the
+        density ratio), which the confidence-based estimate needs too, plus a
+        calibration that transfers from source to target (it does not for a
+        misspecified model); ``"combined"`` needs no more than the weighted
+        estimate in principle, but its ``lam`` comes from a bootstrap that
+        leaves out the error of fitting the weights. It is also the value
+        every caller got before ``method`` existed
+        (:class:`~sktransfer.model_selection.ImportanceWeightedScorer`
+        included). The default was not chosen on target labels; the
+        credit benchmark, run after, did not favour another method (Notes).
     confidence : float in (0, 1), default=0.9
         Level of the bootstrap interval ``(ci_low, ci_high)``.
     n_bootstrap : int, default=200
@@ -264,10 +271,13 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
         the calibration map is refitted on each replicate, the importance
         weights are not). 0: no interval (``ci_low`` and ``ci_high`` NaN;
         not with ``method="combined"``).
-    calibration : {"isotonic", "sigmoid"}, default="isotonic"
-        The calibration map of the confidence-based estimate: isotonic
-        regression (as CBPE), or Platt's sigmoid of the score's logit (steadier
-        on a few hundred source rows).
+    calibration : {"sigmoid", "isotonic"}, default="sigmoid"
+        The calibration map of the confidence-based and combined estimates:
+        Platt's sigmoid of the score's logit, or isotonic regression (as
+        CBPE). Sigmoid by default: an isotonic map fitted on a few thousand
+        rows steps to 0 and 1 in the tails, its probabilities are too sure
+        there and the expected AUC too high (on a simulated calibrated shift,
+        mean errors +0.009 isotonic, -0.004 sigmoid).
     min_effective_fraction : float in (0, 1] or None, default=0.5
         Variance control of the weighted estimate. When the domains barely
         overlap, a few source rows carry almost all the weight and the
@@ -302,9 +312,15 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
     product) no label-free estimate sees it; ``benchmarks/bench_estimates.py``
     measures each method against the naive source score on seven credit
     splits, three of them with a change of concept
-    (``benchmarks/results/estimates.md``). With a few labelled target rows,
+    (``benchmarks/results/estimates.md``; 7 splits, 2 classifiers, 5 seeds).
+    There, the mean absolute error of the target AUC was 0.0231 naive, 0.0235
+    importance-weighted, 0.0266 confidence-based (sigmoid), 0.0293 (isotonic),
+    0.0277 combined, 0.0310 NannyML's CBPE: on mild or concept shifts no
+    label-free estimate beat the naive source AUC on average. The 90%
+    intervals of the weighted estimate held the truth on 86% of the tasks the
+    flag trusted, 60% of the others. With a few labelled target rows,
     :func:`prediction_powered_interval` gives an interval that holds without
-    that assumption.
+    the covariate-shift assumption.
 
     Examples
     --------
@@ -319,7 +335,9 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
     >>> X, y, _ = stack_domains(Xs[200:], ys[200:], Xt)
     >>> result = estimate_target_score(model, X, y, random_state=0)
     >>> result.method, result.ci_low < result.score < result.ci_high, result.trustworthy
-    ('combined', True, True)
+    ('importance_weighted', True, True)
+    >>> estimate_target_score(model, X, y, method="combined", random_state=0).method
+    'combined'
     """
     from sklearn.base import clone
     from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
@@ -379,7 +397,6 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
 
     # the importance-weighted score: sklearn's metrics for the point estimate,
     # the same metric on a fixed ranking for the bootstrap replicates
-    ranked = None
     if scoring in ("roc_auc", "gini"):
         positive = _positive_proba(estimator, X_rows, d_rows, who, f"scoring={scoring!r}")
         labels = (y_rows == _classes(estimator, y_rows)[-1]).astype(float)
