@@ -154,6 +154,12 @@ def test_render_from_precomputed_results(tmp_path):
     assert "Not computed" not in page and len(_images(page)) == 4
     assert "<td>source</td><td class='num'>150</td>" in page
     assert "Weighted source rows</td><td class='num'>150</td>" in page
+    # a drift table with fewer columns (another tool's, or an older one): bands from the PSI, dashes
+    lean = render_html_report(tmp_path / "lean.html", drift=drift[["psi"]]).read_text(encoding="utf-8")
+    counts = drift["band"].value_counts()
+    assert (f"{counts.get('significant', 0)} / {counts.get('moderate', 0)} / {counts.get('stable', 0)}"
+            in _summary(lean))
+    assert "<td class='num'>&ndash;</td>" in lean
 
 
 def test_fitted_and_unfitted_estimators(tmp_path):

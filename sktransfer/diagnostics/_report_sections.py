@@ -43,8 +43,11 @@ _SECTIONS = (
 
 def _figure(draw, *args, size, alt):
     """An ``<img>`` of a figure drawn by ``draw(fig, *args)``, inline as base64 PNG."""
-    from matplotlib.figure import Figure
-
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - matplotlib is a test dependency
+        raise ImportError("the HTML report draws its figures with matplotlib: pip install matplotlib "
+                          "(or sktransfer[plot]).") from None
     fig = Figure(figsize=size, dpi=100)
     draw(fig, *args)
     buffer = io.BytesIO()
@@ -64,7 +67,8 @@ def _section(key, number, body):
 
 
 def _band_counts(drift):
-    bands = [str(b) for b in drift["band"]] if "band" in drift.columns else []
+    bands = ([str(b) for b in drift["band"]] if "band" in drift.columns
+             else [_plots._psi_band(float(p)) for p in drift["psi"]])
     return {band: bands.count(band) for band in ("significant", "moderate", "stable", "n/a")}
 
 
