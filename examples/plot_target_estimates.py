@@ -8,7 +8,7 @@ estimates made without a single target label, each with its 90% bootstrap
 interval (:func:`~sktransfer.diagnostics.estimate_target_score`): the naive
 AUC of held-out source rows, the importance-weighted estimate, the
 confidence-based one (the AUC expected from the model's calibrated
-probabilities on the target rows) and their combination (the default).
+probabilities on the target rows) and their combination.
 Crosses mark the estimates flagged as untrustworthy: the domains barely
 overlap. Right: with n labelled target rows, the width of the
 prediction-powered interval of the target default rate
