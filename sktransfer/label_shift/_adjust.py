@@ -24,6 +24,8 @@ from ._estimation import (
     cc_prior,
     em_prior,
     joint_confusion,
+    label_shift_test,
+    pcc_prior,
     warn_bbse,
     warn_em,
 )
@@ -32,6 +34,7 @@ __all__ = ["LabelShiftAdjustedClassifier"]
 
 CALIBRATIONS = ("bcts", "ts", None)
 ADJUST_METHODS = ("em", "bbse")
+MIN_TEST_ROWS = 20  # fewer unlabelled target rows: the label-shift test is not run
 
 
 class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -42,7 +45,8 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     1. fits ``estimator`` on the labelled source rows, and clones of it on
        ``cv`` stratified folds of them, whose out-of-fold probabilities are
-       the held-out source probabilities;
+       the held-out source probabilities (the fold models also score the
+       target rows for the prior estimate);
     2. calibrates on those (bias-corrected temperature scaling by default);
     3. estimates the target prior from the unlabelled target rows by EM
        (maximum likelihood) or BBSE (the held-out confusion matrix);
@@ -72,6 +76,15 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         Calibration fitted on the out-of-fold source probabilities:
         temperature scaling with a bias per class (BCTS), without (``"ts"``),
         or none (the classifier's probabilities as they are).
+    alpha : float in (0, 1) or None, default=0.05
+        Level of the goodness-of-fit test of the label-shift assumption: under
+        label shift the target's distribution of calibrated scores is the
+        mixture, with the estimated target prior as weights, of the held-out
+        source rows' class-conditional ones (a Kolmogorov-Smirnov test, see
+        the notes). When it rejects, ``p(x | y)`` moves too, the prior
+        estimate is not trusted and the probabilities are *not* adjusted:
+        the fit falls back to the calibrated source model (``fallback_``, a
+        :class:`LabelShiftWarning`). None: always adjust.
     cv : int, default=5
         Folds of the cross-fitting (stratified), fewer when the smallest
         class has fewer labelled source rows; ``cv`` more fits of ``estimator``.
@@ -85,7 +98,12 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     Attributes
     ----------
     estimator_ : classifier
-        ``estimator`` fitted on all labelled source rows.
+        ``estimator`` fitted on all labelled source rows: it makes the
+        predictions.
+    fold_estimators_ : list of classifiers
+        The ``cv`` fold models. They score the held-out source rows and, each
+        row by a fold drawn at random, the target rows the prior is estimated
+        from, so that both have the scores the calibration was fitted on.
     calibrator_ : TemperatureScaling or None
         The fitted calibration.
     classes_ : ndarray of shape (n_classes,)
@@ -96,7 +114,16 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         calibrated probabilities encode, the denominator of the adjustment.
         Equal to ``source_prior_`` under BCTS (up to the optimiser's tolerance).
     target_prior_ : ndarray of shape (n_classes,)
-        Estimated target prior (``reference_prior_`` without target rows).
+        Estimated target prior: ``label_shift_prior_``, or, after a fallback,
+        the mean calibrated probability of the target rows (the estimate
+        under covariate shift); ``reference_prior_`` without target rows.
+    label_shift_prior_ : ndarray of shape (n_classes,)
+        The EM or BBSE estimate, whether or not it is used.
+    label_shift_pvalue_ : float or None
+        p-value of the label-shift test (None when not run: ``alpha=None``,
+        fewer than 20 unlabelled target rows, or nothing held out).
+    fallback_ : bool
+        Whether the test rejected and the probabilities are left unadjusted.
     target_prior_interval_ : ndarray of shape (2, n_classes) or None
         2.5% and 97.5% bootstrap percentiles of ``target_prior_``.
     class_weights_ : ndarray of shape (n_classes,)
@@ -128,7 +155,11 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     Label shift is an assumption: when ``p(x | y)`` also moves (covariate or
     concept shift), EM and BBSE estimate the prior with a bias that the
-    bootstrap interval does not show.
+    bootstrap interval does not show, and with a weak classifier the bias is
+    large (EM reads any rise of the mean score as a much larger rise of the
+    prior). The goodness-of-fit test (``alpha``) guards against it; it is
+    conservative (the prior it tests is fitted on the same rows), so a
+    mild violation can pass.
 
     References
     ----------
@@ -164,11 +195,12 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     __metadata_request__predict_proba = {"sample_domain": True}
     _sktransfer_domain_aware = True  # make_da_pipeline keeps it as the final step
 
-    def __init__(self, estimator=None, *, method="em", calibration="bcts", cv=5, n_bootstrap=100,
-                 random_state=None):
+    def __init__(self, estimator=None, *, method="em", calibration="bcts", alpha=0.05, cv=5,
+                 n_bootstrap=100, random_state=None):
         self.estimator = estimator
         self.method = method
         self.calibration = calibration
+        self.alpha = alpha
         self.cv = cv
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
@@ -184,6 +216,9 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             raise ValueError(f"{who}: method must be one of {ADJUST_METHODS}, got {self.method!r}.")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"{who}: calibration must be 'bcts', 'ts' or None, got {self.calibration!r}.")
+        if self.alpha is not None and (not isinstance(self.alpha, Real) or isinstance(self.alpha, bool)
+                                       or not 0 < self.alpha < 1):
+            raise ValueError(f"{who}: alpha must be None or a number in (0, 1), got {self.alpha!r}.")
         if not isinstance(self.cv, Integral) or isinstance(self.cv, bool) or self.cv < 2:
             raise ValueError(f"{who}: cv must be an integer of at least 2, got {self.cv!r}.")
         if not isinstance(self.n_bootstrap, Integral) or isinstance(self.n_bootstrap, bool) \
@@ -234,7 +269,7 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         classes, ys_index = np.unique(ys, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"{who}: the labelled source rows hold a single class ({classes[0]!r}); a "
+                f"{who}: the labelled source rows hold one class only ({classes[0]!r}); a "
                 "classifier needs at least two."
             )
         Xs = _take_rows(X, np.flatnonzero(source))
@@ -255,10 +290,12 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         if holdout is None:  # too few rows per class to hold any out
             self.reference_prior_ = self.source_prior_.copy()
             self.confusion_matrix_ = np.diag(self.source_prior_)
+            self._holdout = None
         else:
             holdout = self._calibrate(holdout)
             self.reference_prior_ = holdout.mean(axis=0)
             self.confusion_matrix_ = joint_confusion(holdout, ys_index, k)
+            self._holdout = (holdout, ys_index)
 
         labels = y[target_labelled]
         unknown = ~np.isin(labels, classes)
@@ -268,14 +305,13 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 f"({np.unique(labels[unknown])[:5].tolist()}); the source classifier cannot predict them."
             )
         target_counts = np.bincount(np.searchsorted(classes, labels), minlength=k).astype(float)
-        if target_unlabelled.any():
-            proba_t = self._calibrate(self.estimator_.predict_proba(_take_rows(X, np.flatnonzero(target_unlabelled))))
-        else:
-            proba_t = np.empty((0, k))
+        proba_t = self._target_proba(_take_rows(X, np.flatnonzero(target_unlabelled)))
         self._estimate_prior(proba_t, target_counts)
         return self
 
     def _out_of_fold_proba(self, Xs, ys, counts):
+        """Out-of-fold probabilities of the source rows; keeps the fold models."""
+        self.fold_estimators_ = []
         n_folds = min(self.cv, int(counts.min()))
         if n_folds < 2:
             warnings.warn(
@@ -292,9 +328,39 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         estimator = self._resolve_estimator()
         for train, valid in splitter.split(np.zeros((len(ys), 1)), ys):
             model = clone(estimator).fit(_take_rows(Xs, train), ys[train])
-            proba[np.ix_(valid, np.searchsorted(self.classes_, model.classes_))] = model.predict_proba(
-                _take_rows(Xs, valid))
+            self.fold_estimators_.append(model)
+            proba[valid] = self._proba_of(model, _take_rows(Xs, valid))
         return proba
+
+    def _proba_of(self, model, X):
+        """``model.predict_proba`` in the columns of ``classes_``."""
+        proba = np.zeros((num_rows(X), len(self.classes_)))
+        proba[:, np.searchsorted(self.classes_, model.classes_)] = model.predict_proba(X)
+        return proba
+
+    def _target_proba(self, X):
+        """Calibrated probabilities of target rows for the prior estimate.
+
+        Each row is scored by one fold model drawn at random, so that its
+        score has the distribution of the held-out source scores the
+        calibration, the reference prior, the confusion matrix and the
+        label-shift test were computed from (the model fitted on all source
+        rows is sharper than the fold models, and would read as a shift).
+        """
+        n = num_rows(X)
+        if n == 0:
+            return np.empty((0, len(self.classes_)))
+        if not self.fold_estimators_:
+            return self._calibrate(self._proba_of(self.estimator_, X))
+        # an int random_state draws the same folds on every call
+        rng = check_random_state(self.random_state)
+        fold = rng.randint(0, len(self.fold_estimators_), n)
+        proba = np.zeros((n, len(self.classes_)))
+        for f, model in enumerate(self.fold_estimators_):
+            rows = np.flatnonzero(fold == f)
+            if len(rows):
+                proba[rows] = self._proba_of(model, _take_rows(X, rows))
+        return self._calibrate(proba)
 
     def _calibrate(self, proba):
         proba = np.asarray(proba, dtype=np.float64)
@@ -302,33 +368,56 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     def _estimate_prior(self, proba_t, target_counts):
         who = type(self).__name__
+        k = len(self.classes_)
         self.n_target_ = int(len(proba_t) + target_counts.sum())
         self.n_iter_ = 0
         self.prior_clipped_ = False
         self.target_prior_interval_ = None
+        self.label_shift_pvalue_ = None
+        self.fallback_ = False
         if self.n_target_ == 0:  # the DomainWarning of fit_domains said so
             self.target_prior_ = self.reference_prior_.copy()
-            self.class_weights_ = np.ones(len(self.classes_))
+            self.label_shift_prior_ = self.target_prior_.copy()
+            self.class_weights_ = np.ones(k)
             return
 
-        def estimate(rows, counts):
+        def estimate(rows, counts, fallback):
+            if fallback:
+                return pcc_prior(rows, labelled_counts=counts), None
             if self.method == "em":
                 prior, n_iter, converged = em_prior(rows, self.reference_prior_, labelled_counts=counts)
                 return prior, (n_iter, converged)
             prior, clipped, singular, _ = bbse_prior(rows, self.confusion_matrix_, labelled_counts=counts)
             return prior, (clipped, singular)
 
-        self.target_prior_, info = estimate(proba_t, target_counts)
+        self.label_shift_prior_, info = estimate(proba_t, target_counts, False)
         if self.method == "em":
             self.n_iter_ = info[0]
             warn_em(info[1], 1000, who)
         else:
             self.prior_clipped_ = info[0]
             warn_bbse(info[0], info[1], who)
-        self.class_weights_ = self.target_prior_ / self.reference_prior_
+        if self.alpha is not None and self._holdout is not None and len(proba_t) >= MIN_TEST_ROWS:
+            self.label_shift_pvalue_ = label_shift_test(proba_t, *self._holdout, self.label_shift_prior_)
+            self.fallback_ = self.label_shift_pvalue_ is not None and self.label_shift_pvalue_ < self.alpha
+        if self.fallback_:
+            warnings.warn(
+                f"{who}: the target rows are not a label shift of the source (goodness-of-fit "
+                f"p-value {self.label_shift_pvalue_:.2g} < alpha={self.alpha}: p(x | y) moves too), so "
+                f"the {self.method.upper()} prior {np.round(self.label_shift_prior_, 3).tolist()} is not "
+                "trusted and the probabilities are not adjusted (the calibrated source model, right "
+                "if p(y | x) does not move); target_prior_ is their mean. alpha=None always adjusts.",
+                LabelShiftWarning,
+                stacklevel=3,
+            )
+            self.target_prior_ = pcc_prior(proba_t, labelled_counts=target_counts)
+            self.class_weights_ = np.ones(k)
+        else:
+            self.target_prior_ = self.label_shift_prior_
+            self.class_weights_ = self.target_prior_ / self.reference_prior_
         if self.n_bootstrap > 0 and len(proba_t) > 1:
             rng = check_random_state(self.random_state)
-            labelled_index = np.repeat(np.arange(len(target_counts)), target_counts.astype(int))
+            labelled_index = np.repeat(np.arange(k), target_counts.astype(int))
             draws = []
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", LabelShiftWarning)
@@ -337,8 +426,8 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     counts = target_counts
                     if len(labelled_index):
                         counts = np.bincount(labelled_index[rng.randint(0, len(labelled_index), len(labelled_index))],
-                                             minlength=len(target_counts)).astype(float)
-                    draws.append(estimate(rows, counts)[0])
+                                             minlength=k).astype(float)
+                    draws.append(estimate(rows, counts, self.fallback_)[0])
             self.target_prior_interval_ = np.percentile(np.asarray(draws), [2.5, 97.5], axis=0)
 
     def refit_prior(self, X, y=None, sample_domain=None):
@@ -382,8 +471,7 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             if not np.all(np.isin(labels, self.classes_)):
                 raise ValueError(f"{type(self).__name__}: y holds classes the classifier does not know.")
             counts = np.bincount(np.searchsorted(self.classes_, labels), minlength=k).astype(float)
-        proba_t = (self._calibrate(self.estimator_.predict_proba(_take_rows(X, unlabelled_rows)))
-                   if len(unlabelled_rows) else np.empty((0, k)))
+        proba_t = self._target_proba(_take_rows(X, unlabelled_rows))
         self._estimate_prior(proba_t, counts)
         return self
 
@@ -414,7 +502,8 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     def predict(self, X, sample_domain=None):
         """The most probable class under the target prior (the source prior for source rows)."""
-        return self.classes_[np.argmax(self.predict_proba(X, sample_domain=sample_domain), axis=1)]
+        proba = self.predict_proba(X, sample_domain=sample_domain)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy on the labelled rows of ``X`` (masked rows are left out).

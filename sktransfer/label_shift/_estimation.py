@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.stats import kstwobign
 
 from ._calibration import TemperatureScaling, _check_proba
 
 __all__ = ["LabelShiftWarning", "PriorEstimate", "estimate_target_prior", "adjust_proba"]
 
-METHODS = ("em", "bbse", "cc")
+METHODS = ("em", "bbse", "cc", "pcc")
 MIN_PRIOR = 1e-6  # an estimated prior of exactly 0 would forbid the class forever
 
 
@@ -68,7 +69,7 @@ class PriorEstimate:
         held-out source rows for BBSE, None for classify and count without
         source rows.
     method : str
-        ``"em"``, ``"bbse"`` or ``"cc"``.
+        ``"em"``, ``"bbse"``, ``"cc"`` or ``"pcc"``.
     n_iter : int
         EM iterations (0 for the others).
     converged : bool
@@ -162,6 +163,55 @@ def cc_prior(proba, *, labelled_counts=None):
     return _normalise((predicted + counts) / max(len(proba) + counts.sum(), 1))
 
 
+def pcc_prior(proba, *, labelled_counts=None):
+    """Probabilistic classify and count: the mean calibrated probability of each class.
+
+    The right estimate when ``p(y | x)`` is the same in both domains
+    (covariate shift), biased toward the source prior under label shift.
+    """
+    n_classes = proba.shape[1]
+    counts = np.zeros(n_classes) if labelled_counts is None else np.asarray(labelled_counts, float)
+    return _normalise((proba.sum(axis=0) + counts) / max(len(proba) + counts.sum(), 1))
+
+
+def label_shift_test(proba_target, proba_holdout, y_index, target_prior):
+    """p-value of the hypothesis that the target rows follow a label shift of the source.
+
+    Under label shift the target's distribution of the calibrated scores is
+    the mixture of the source's class-conditional score distributions with the
+    target prior as weights. For each class column, the Kolmogorov-Smirnov
+    distance between the target's empirical distribution of that score and the
+    mixture of the held-out source rows' class-conditional ones is compared
+    with its asymptotic null distribution (effective sample size of the two
+    samples); the smallest p-value, times the number of columns tested
+    (Bonferroni), is returned. The prior is estimated on the same rows, which
+    makes the test conservative (it rejects less often than its level).
+    """
+    n_classes = proba_target.shape[1]
+    n_t = len(proba_target)
+    class_counts = np.bincount(y_index, minlength=n_classes)
+    if n_t == 0 or np.any(class_counts == 0):
+        return None
+    # source rows weighted so that their classes follow the target prior
+    row_weights = target_prior[y_index] / class_counts[y_index]
+    n_source_eff = 1.0 / np.sum(target_prior ** 2 / class_counts)
+    n_eff = n_t * n_source_eff / (n_t + n_source_eff)
+    columns = range(1) if n_classes == 2 else range(n_classes)  # binary: one column says all
+    p_min = 1.0
+    for c in columns:
+        t_scores = np.sort(proba_target[:, c])
+        order = np.argsort(proba_holdout[:, c])
+        s_scores = proba_holdout[order, c]
+        s_cdf = np.cumsum(row_weights[order])
+        grid = np.concatenate([t_scores, s_scores])
+        f_t = np.searchsorted(t_scores, grid, side="right") / n_t
+        idx = np.searchsorted(s_scores, grid, side="right")
+        f_s = np.where(idx > 0, s_cdf[np.maximum(idx - 1, 0)], 0.0)
+        stat = np.abs(f_t - f_s).max()
+        p_min = min(p_min, float(kstwobign.sf(stat * np.sqrt(n_eff))))
+    return min(1.0, p_min * len(columns))
+
+
 def warn_bbse(clipped, singular, who):
     if singular:
         warnings.warn(
@@ -212,11 +262,14 @@ def estimate_target_prior(proba_target, *, method="em", proba_source=None, y_sou
     ----------
     proba_target : array-like of shape (n_target, n_classes)
         ``predict_proba`` of the source classifier on the unlabelled target rows.
-    method : {"em", "bbse", "cc"}, default="em"
+    method : {"em", "bbse", "cc", "pcc"}, default="em"
         ``"em"``: maximum likelihood (Saerens et al. 2002) on calibrated
         probabilities. ``"bbse"``: black-box shift estimation (Lipton et al.
         2018) from the confusion matrix of the held-out source rows.
-        ``"cc"``: classify and count (the naive baseline).
+        ``"cc"``: classify and count (the naive baseline). ``"pcc"``: the
+        mean calibrated probability (right under covariate shift, where
+        ``p(y | x)`` does not move; biased toward the source prior under
+        label shift).
     proba_source : array-like of shape (n_source, n_classes), default=None
         ``predict_proba`` of the same classifier on *held-out* labelled source
         rows (not those it was trained on: in-sample probabilities are
@@ -296,6 +349,9 @@ def estimate_target_prior(proba_target, *, method="em", proba_source=None, y_sou
         calibrator = TemperatureScaling(bias=calibration == "bcts").fit(proba_source, y_index)
         proba_source = calibrator.transform(proba_source)
         proba_target = calibrator.transform(proba_target)
+    if method == "pcc":
+        return PriorEstimate(prior=pcc_prior(proba_target), source_prior=proba_source.mean(axis=0),
+                             method="pcc")
     if method == "em":
         reference = proba_source.mean(axis=0)
         prior, n_iter, converged = em_prior(proba_target, reference, tol=tol, max_iter=max_iter)
