@@ -24,11 +24,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sktransfer.diagnostics import drift_by_period, plot_drift_over_time  # noqa: E402
+from sktransfer.diagnostics import drift_by_period, plot_drift_over_time
 
 # the sphinx-gallery runs examples from examples/ without a __file__
 REPO = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd().parent

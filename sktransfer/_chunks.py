@@ -100,7 +100,10 @@ class RowChunks:
                     f"the inputs must have the same features: {n_features} and {width} column(s)."
                 )
             n_features = width
-            self.pieces.append((data, np.asarray(groups, dtype=np.int32)))
+            groups = np.asarray(groups)
+            if groups.dtype.kind not in "iu":
+                groups = groups.astype(np.int32)
+            self.pieces.append((data, groups))
         self.n_features = n_features
         if chunk_size is None:
             chunk_size = max(1024, _CHUNK_VALUES // max(n_features, 1))

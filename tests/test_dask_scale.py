@@ -14,7 +14,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import CORAL, DomainStandardScaler, stack_domains
-from sktransfer.diagnostics import domain_classifier_auc, drift_report, ks_drift, population_stability_index
+from sktransfer.diagnostics import (
+    domain_classifier_auc,
+    drift_report,
+    ks_drift,
+    population_stability_index,
+)
 
 distributed = pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
@@ -125,8 +130,8 @@ def test_domain_classifier_samples_a_dask_dataframe_without_computing_it_all(cli
     dd = pytest.importorskip("dask.dataframe")
     frame, sd = _credit_like()
     numeric = frame.drop(columns="education")
-    kwargs = dict(sample_domain=sd, estimator=make_pipeline(StandardScaler(), LogisticRegression()), cv=3,
-                  n_repeats=1, random_state=0, max_rows=600)
+    kwargs = {"sample_domain": sd, "estimator": make_pipeline(StandardScaler(), LogisticRegression()),
+              "cv": 3, "n_repeats": 1, "random_state": 0, "max_rows": 600}
     lazy = domain_classifier_auc(dd.from_pandas(numeric.fillna(0.0), npartitions=4), **kwargs)
     expected = domain_classifier_auc(numeric.fillna(0.0), **kwargs)
     assert lazy.auc == pytest.approx(expected.auc, abs=1e-12)

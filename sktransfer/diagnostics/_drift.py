@@ -283,7 +283,7 @@ def _streamed_pair(source, target, n_bins, eps, categorical, sample_size, chunk_
     pieces = []
     for g, data in enumerate((source, target)):
         n_rows = _rows_of(data)
-        pieces.append((data, np.full(n_rows, g, dtype=np.int32)))
+        pieces.append((data, np.full(n_rows, g, dtype=np.int8)))
     chunks = RowChunks(pieces, chunk_size=chunk_size)
     if chunks.n_features == 0:
         raise ValueError("source has 0 features: there is nothing to compare; pass at least one column.")
@@ -552,7 +552,8 @@ def drift_report(X, y=None, sample_domain=None, *, feature_names=None, n_bins=10
     _check_psi_params(n_bins, eps)
     stream = _check_stream_params(streaming, sample_size, (X,))
     data, sd = _domain_rows(X, y, sample_domain, "drift_report")
-    groups = (sd < 0).astype(np.int32)
+    groups = (sd < 0).astype(np.int8)  # one byte per row: the only array as long as the data
+    del sd
     n_features = len(data.columns) if hasattr(data, "columns") else data.shape[1]
     names = _feature_names(X, feature_names, n_features)
     summaries, method = _group_summaries(

@@ -141,7 +141,7 @@ def drift_by_period(X, y=None, sample_domain=None, *, period=None, feature_names
             )
         labels = _sorted_labels(of_target)
     index = {label: k + 1 for k, label in enumerate(labels)}
-    groups = np.zeros(sd.shape[0], dtype=np.int32)
+    groups = np.zeros(sd.shape[0], dtype=np.int8 if len(labels) < 127 else np.int32)
     groups[target] = [index[v] for v in of_target.tolist()]
     n_features = len(data.columns) if hasattr(data, "columns") else data.shape[1]
     names = _feature_names(X, feature_names, n_features)
