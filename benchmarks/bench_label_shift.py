@@ -206,7 +206,12 @@ def report(out, splits, classifiers, priors, seeds, elapsed, command):
         "on the source rows. Errors are absolute errors of the estimated target default rate against "
         "the pool's true rate, mean ± sd over seeds. Scores are on the test half. ECE: 15 equal-width "
         "bins of the predicted default probability. 'raw source model': the classifier fitted on the "
-        "source rows as it is; 'BCTS only': its calibrated probabilities (no prior adjustment).",
+        "source rows as it is; 'BCTS only': its calibrated probabilities (no prior adjustment); "
+        "'adjusted, EM' / 'adjusted, BBSE': adjusted to that prior whatever the label-shift test says "
+        "(`alpha=None`); 'default (EM + test)': the estimator's default, which falls back to 'BCTS only' "
+        "when the label-shift test rejects (`fallbacks` counts those fits). The 'rate' is that of class 1: "
+        "default for the Taiwan splits; for the German splits class 1 of the file is *good* credit (70% "
+        "overall), so there it is the rate of good credit.",
         "",
         "## (a) The real splits",
         "",

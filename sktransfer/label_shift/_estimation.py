@@ -78,6 +78,14 @@ class PriorEstimate:
         Whether BBSE's raw solution had negative class weights, set to 0.
     raw_weights : ndarray or None
         BBSE's unclipped solution ``w = pi_t / pi_s``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.label_shift import estimate_target_prior
+    >>> est = estimate_target_prior(np.array([[0.8, 0.2], [0.4, 0.6]]), method="cc")
+    >>> est.method, est.prior.round(2)
+    ('cc', array([0.5, 0.5]))
     """
 
     prior: np.ndarray
