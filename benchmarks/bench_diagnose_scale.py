@@ -94,20 +94,28 @@ def write_wide(path, n_rows, n_columns, shift, seed):
 
 
 def run_diagnose(source, target, extra=(), timeout=1800):
-    """Wall time, peak RSS (MiB) of the child, exit status, and the output's tail."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time, peak RSS (MiB) of the child, exit status, and its output.
+
+    The peak is that of this child alone when ``/usr/bin/time`` is there
+    (GNU time's "Maximum resident set size"), else the largest child so far
+    (``getrusage(RUSAGE_CHILDREN)``)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    command = [sys.executable, "-m", "sktransfer", "diagnose", str(source), str(target), "--target", "default",
+               "--progress", *extra]
+    gnu_time = Path("/usr/bin/time").exists()
+    if gnu_time:
+        command = ["/usr/bin/time", "-v", *command]
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "sktransfer", "diagnose", str(source), str(target), "--target", "default",
-         "--progress", *extra],
-        capture_output=True, text=True, timeout=timeout, env=env,
-    )
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss is the largest child so far: children run one at a time, the largest first wins
-    return {"wall": wall, "peak_mib": peak / 1024, "peak_grew": peak > before, "status": proc.returncode,
+    peak, own = None, False
+    for line in proc.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            peak, own = int(line.split(":")[-1]) / 1024, True
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"wall": wall, "peak_mib": peak, "peak_own": own, "status": proc.returncode,
             "stdout": proc.stdout, "stderr": proc.stderr}
 
 
@@ -145,7 +153,7 @@ def main(argv=None):
     rows, failures = [], []
     try:
         target = write_taiwan(scratch / "target.csv", n_target, 1.0, seed=1)
-        # the largest first: ru_maxrss of the children only grows, so each later peak is a bound
+        # the largest first: where only ru_maxrss of the children is known, each later peak is a bound
         cases = sorted(sizes, reverse=True)
         for n in cases:
             t0 = time.perf_counter()
@@ -190,14 +198,15 @@ def _report(rows, failures, quick):
         f"Machine: {os.cpu_count()} cores, shared with other sessions (load average 1/5/15 min in the table,",
         "read just before each run). One child at a time; BLAS/OpenMP threads 1. pyarrow: "
         + ("installed" if _has_pyarrow() else "not installed (pandas chunks)") + ".",
-        "Peak memory: the child's peak resident set (`getrusage(RUSAGE_CHILDREN).ru_maxrss`); the",
-        "cases run largest first, so a smaller case's figure is its own only when it grew (else '<=').",
+        "Peak memory: the child's maximum resident set size (GNU `/usr/bin/time -v`; '<=' where only",
+        "`getrusage(RUSAGE_CHILDREN)`, the largest child so far, was available). Stages: seconds spent in",
+        "each stage of the `--progress` lines (import and startup are the rest of the wall time).",
         "",
-        "| source rows x columns | target rows | source file | --html | wall time | peak memory | load avg | stages |",
+        "| source rows x columns | target rows | source file | --html | wall time | peak memory | load avg | stages (s) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for shape, n_target, size, html, result, load, _ in rows:
-        peak = f"{result['peak_mib']:.0f} MiB" if result["peak_grew"] else f"<= {result['peak_mib']:.0f} MiB"
+        peak = f"{result['peak_mib']:.0f} MiB" if result["peak_own"] else f"<= {result['peak_mib']:.0f} MiB"
         stages = _stages(result["stderr"])
         status = "" if result["status"] == 0 else f" (exit {result['status']})"
         lines.append(f"| {shape} | {n_target} | {size} | {html} | {result['wall']:.1f} s{status} | {peak} | "
@@ -210,16 +219,27 @@ def _report(rows, failures, quick):
     return "\n".join(lines)
 
 
+_STAGE_NAMES = (("reading the source", "read source"), ("reading the target", "read target"),
+                ("drift", "drift"), ("domain classifier", "domain clf"),
+                ("importance weighting", "weighting"), ("estimating", "estimates"),
+                ("writing the HTML", "html"))
+
+
 def _stages(stderr):
-    """The progress lines, as 'stage at time' (first words of each)."""
-    out = []
+    """Seconds spent in each stage, from the ``[  12.3 s] stage`` progress lines."""
+    marks = []
     for line in stderr.splitlines():
         line = line.split("\r")[-1].strip()
-        if line.startswith("[") and "s]" in line:
-            stamp, text = line[1:].split("s]", 1)
-            out.append(f"{text.strip().split(' ')[0]} {text.strip().split(' ')[1] if ' ' in text.strip() else ''}"
-                       f"@{float(stamp):.0f}s")
-    return "; ".join(out)
+        if not (line.startswith("[") and "s]" in line):
+            continue
+        stamp, text = line[1:].split("s]", 1)
+        text = text.strip()
+        name = next((short for prefix, short in _STAGE_NAMES if text.startswith(prefix)), text)
+        marks.append((name, float(stamp)))
+    spent = {}
+    for (name, at), (_, after) in zip(marks, marks[1:]):
+        spent[name] = spent.get(name, 0.0) + after - at
+    return ", ".join(f"{name} {seconds:.0f}" for name, seconds in spent.items())
 
 
 def _has_pyarrow():

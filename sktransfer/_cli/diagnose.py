@@ -28,7 +28,7 @@ _MIN_CLASS_ROWS = 10
 _MIN_TARGET_ROWS = 10
 #: the domain classifier's permutation importances cost one prediction per feature:
 #: beyond this many features it runs on the most drifted ones
-_MAX_CLASSIFIER_FEATURES = 200
+_MAX_CLASSIFIER_FEATURES = 100
 _OVERLAP_AUC = 0.9
 _MIN_ESS_FRACTION = 0.3
 _MAX_PERIOD_COLUMNS = 12
@@ -479,17 +479,20 @@ def _models(result, source, target, y_source, y_target, known, features, numeric
         columns = np.array([j for j, owner in enumerate(owners) if owner in top])
     progress.stage(f"domain classifier on {len(Xs):,} source and {len(Xt):,} target rows, "
                    f"{len(columns)} columns")
+    # one permutation per feature and fold past 20,000 rows or 50 columns: the importances
+    # cost a prediction each, and their ranking is what the report shows
+    n_repeats = 1 if len(X) > 20_000 or len(columns) > 50 else 2
     try:
         domain = domain_classifier_auc(
             X[:, columns], sample_domain=sample_domain, feature_names=[matrix_names[j] for j in columns],
-            cv=3, n_repeats=2, random_state=seed,
+            cv=3, n_repeats=n_repeats, random_state=seed,
         )
     except ValueError as exc:
         raise CommandError(f"the domain classifier cannot run on these rows: {exc}") from None
     result["domain_classifier"] = {
         "auc": domain.auc, "auc_std": domain.auc_std, "ranking": domain.ranking[:_TOP_FEATURES],
         "importances": dict(zip(domain.feature_names, domain.importances)),
-        "features_used": len(columns), "features_total": matrix.shape[1],
+        "features_used": len(columns), "features_total": matrix.shape[1], "n_repeats": n_repeats,
         "rows": {"source": len(Xs), "target": len(Xt)},
     }
 
