@@ -115,7 +115,8 @@ _STREAMING_DOC = """
         ``True``: read the rows chunk by chunk (``chunk_size`` rows at a
         time; each partition of a Dask collection, on its cluster's workers),
         so that memory does not grow with the rows; see the Notes. ``False``:
-        every column in memory at once (a Dask collection is computed).
+        the exact statistics, from all the rows of one column at a time (a
+        Dask collection is computed first).
         ``"auto"``: streaming for Dask collections, in memory otherwise.
     sample_size : int, default=100_000
         Streaming only: rows of each domain sampled (uniformly, with a fixed
