@@ -316,9 +316,10 @@ def estimate_target_score(estimator, X, y, sample_domain=None, *, weighting=None
     There, the mean absolute error of the target AUC was 0.0231 naive, 0.0235
     importance-weighted, 0.0266 confidence-based (sigmoid), 0.0293 (isotonic),
     0.0277 combined, 0.0310 NannyML's CBPE: on mild or concept shifts no
-    label-free estimate beat the naive source AUC on average. The 90%
-    intervals of the weighted estimate held the truth on 86% of the tasks the
-    flag trusted, 60% of the others. With a few labelled target rows,
+    label-free estimate beat the naive source AUC on average. On the 50 of
+    70 tasks the flag trusted, the weighted estimate erred by 0.0160 (naive
+    0.0176, combined 0.0173) and its 90% interval held the truth on 86% of
+    them; on the 20 it flagged, by 0.0423 (naive 0.0368), with 60% coverage. With a few labelled target rows,
     :func:`prediction_powered_interval` gives an interval that holds without
     the covariate-shift assumption.
 
