@@ -119,7 +119,7 @@ def test_every_api_name_has_a_runnable_example():
 
 _PUBLIC_MODULES = ("sktransfer", "sktransfer.alignment", "sktransfer.reweighting", "sktransfer.parameter",
                    "sktransfer.deep", "sktransfer.features", "sktransfer.model_selection",
-                   "sktransfer.metrics", "sktransfer.diagnostics", "sktransfer.datasets")
+                   "sktransfer.metrics", "sktransfer.diagnostics", "sktransfer.datasets", "sktransfer.label_shift")
 
 
 def test_every_public_class_and_function_is_in_the_api_reference():

@@ -231,6 +231,7 @@ class ImportanceWeightedScorer(DomainScorer):
         return estimate_target_score(
             estimator, fold.X, fold.y, fold.sample_domain, weighting=_FixedWeights(cache[key]),
             scoring=self.scoring, min_effective_fraction=self.min_effective_fraction,
+            method="importance_weighted", n_bootstrap=0,  # the point estimate only: no interval
         ).score
 
 
