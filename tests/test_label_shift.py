@@ -235,6 +235,9 @@ def test_bad_inputs_are_named():
         LabelShiftAdjustedClassifier(n_bootstrap=-1).fit(X, y)
     with pytest.raises(ValueError, match="no source rows"):
         LabelShiftAdjustedClassifier().fit(X, np.full(len(y), -1))
+    y_nan = np.where(y == -1, np.nan, y).astype(float)
+    with pytest.raises(ValueError, match="marks as source have no label"):
+        LabelShiftAdjustedClassifier().fit(X, y_nan, sample_domain=np.ones(len(y), int))
     sd = np.r_[np.ones(200, int), -np.ones(50, int)]
     y_new_class = y.copy()
     y_new_class[-1] = 7

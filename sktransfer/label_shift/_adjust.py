@@ -261,6 +261,12 @@ class LabelShiftAdjustedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         domains = fit_domains(y, sample_domain, n_samples=n_samples, task="classification",
                               estimator=who)
         unlabelled = unlabeled_mask(y, "classification")
+        if np.any((domains > 0) & unlabelled):
+            raise ValueError(
+                f"{who}: {int(np.sum((domains > 0) & unlabelled))} row(s) that sample_domain marks as "
+                "source have no label (NaN): source rows must be labelled; give unlabelled target "
+                "rows a negative sample_domain."
+            )
         source = (domains > 0) & ~unlabelled
         target_labelled = (domains < 0) & ~unlabelled
         target_unlabelled = (domains < 0) & unlabelled
