@@ -6,7 +6,6 @@ and what the user sees.
 """
 
 import gzip
-import re
 import sys
 
 import numpy as np
@@ -137,11 +136,11 @@ def test_missing_file_and_empty_file(tmp_path, capsys):
 
 def test_control_characters_in_names_are_escaped(tmp_path, capsys):
     source, target = _frames()
-    bad = "inc\x1b[31mome\x07x"
+    bad = "inc\x1b[31mome\nx\x07"
     paths = _write(tmp_path, source.rename(columns={"income": bad}), target.rename(columns={"income": bad}))
     assert main(["diagnose", *paths, "--target", "default"]) == 0
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "inc\\x1b[31mome\\x07x" in out
+    assert "\x1b" not in out and "inc\\x1b[31mome\\nx\\x07" in out
 
 
 def test_text_outcomes_of_any_two_values(tmp_path, capsys):

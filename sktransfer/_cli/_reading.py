@@ -6,6 +6,7 @@ memory whole."""
 import bz2
 import csv
 import gzip
+import io
 import lzma
 import re
 from pathlib import Path
@@ -61,13 +62,28 @@ def _head(path, role):
     return text
 
 
-def sniff(lines):
-    """The candidate separator that splits the first lines into the same
-    number (> 1) of fields on every line, the most fields first; None when
+def _records(text, sep, limit=50):
+    """The first records of ``text`` (a quoted field may hold a newline)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records = []
+    try:
+        for row in reader:
+            if row:
+                records.append(row)
+            if len(records) >= limit:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def sniff(text):
+    """The candidate separator that splits the first records into the same
+    number (> 1) of fields on every record, the most fields first; None when
     none does."""
     best, best_fields = None, 1
     for sep in SEPARATORS:
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep) if row}
+        counts = {len(row) for row in _records(text, sep)}
         if len(counts) == 1:
             fields = counts.pop()
             if fields > best_fields:
@@ -100,9 +116,13 @@ class TableFile:
         lines = [line for line in lines if line.strip()][:50]
         if not lines:
             raise CommandError(f"{role} file is empty: {escape(self.path)}")
+        text = "\n".join(lines) + "\n"
         self.sniffed = sep is None
-        self.sep = sep or sniff(lines) or ","
-        header = next(csv.reader(lines[:1], delimiter=self.sep))
+        self.sep = sep or sniff(text) or ","
+        reader = csv.reader(io.StringIO(head, newline=""), delimiter=self.sep)
+        header = next(reader)
+        # physical lines of the header: a quoted name may hold a newline
+        self.header_lines = reader.line_num
         self.columns = [c.strip() for c in header]
         if any(c == "" for c in self.columns):
             raise CommandError(
@@ -200,7 +220,7 @@ class TableFile:
             reader = pc.open_csv(
                 str(self.path),
                 read_options=pc.ReadOptions(block_size=block or self.chunk_bytes, column_names=self.columns,
-                                            skip_rows=1),
+                                            skip_rows=self.header_lines),
                 parse_options=pc.ParseOptions(delimiter=self.sep, newlines_in_values=False),
                 convert_options=pc.ConvertOptions(**convert),
             )
@@ -221,8 +241,7 @@ class TableFile:
                 self.path, sep=self.sep, header=0, names=self.columns, usecols=columns, dtype=dtype,
                 chunksize=rows, low_memory=False,
             )
-            for frame in reader:
-                yield frame
+            yield from reader
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if kinds is not None and ("convert" in text or "parse" in text):

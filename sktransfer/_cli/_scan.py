@@ -33,7 +33,8 @@ class Spill:
 
         self.columns, self.kinds = list(columns), kinds
         self.levels = {c: {} for c in self.columns if kinds[c] == "text"}
-        handle = tempfile.NamedTemporaryFile(prefix="sktransfer_diagnose_", suffix=".f64", delete=False)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close() / remove()
+            prefix="sktransfer_diagnose_", suffix=".f64", delete=False)
         self.path, self.handle, self.n_rows = handle.name, handle, 0
 
     def write(self, chunk):
@@ -288,7 +289,7 @@ class FileChunks(_row_chunks_base()):
         Rows of each group.
     """
 
-    def __init__(self, pieces, features, kinds, counts):  # noqa: D107 - not RowChunks' pieces
+    def __init__(self, pieces, features, kinds, counts):
         import pandas as pd
 
         self.pieces, self.features, self.counts = pieces, list(features), np.asarray(counts)
@@ -322,7 +323,11 @@ def _slices(frame, size=1 << 18):
 
 
 def _summaries(chunks, n_groups, sample_size, n_bins, eps, ks=True):
-    from ..diagnostics._drift import _categorical_summary, _exact_numeric, _streamed_numeric
+    from ..diagnostics._drift import (
+        _categorical_summary,
+        _exact_numeric,
+        _streamed_numeric,
+    )
     from ..diagnostics._streaming import streamed_columns
 
     columns = streamed_columns(chunks, n_groups, categorical="auto", n_bins=n_bins, sample_size=sample_size)

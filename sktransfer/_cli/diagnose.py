@@ -17,7 +17,14 @@ import numpy as np
 from ._json import SCHEMA, dumps
 from ._progress import Progress
 from ._reading import TableFile, parse_sep
-from ._scan import MAX_LEVELS, MAX_MAGNITUDE, MIN_MAGNITUDE, FileChunks, drift_tables, scan
+from ._scan import (
+    MAX_LEVELS,
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
+    FileChunks,
+    drift_tables,
+    scan,
+)
 from ._text import CommandError, escape, label_text, names, quoted
 
 _TOP_FEATURES = 15
@@ -400,8 +407,8 @@ def _drift(source, target, s, t, source_kinds, target_kinds, features, period, p
         # later passes read the numbers spilled by the first one, not the text again
         return (scanned.sample if scanned.complete else scanned.spill, kinds, groups_of, columns)
 
-    zeros = lambda chunk: np.zeros(len(chunk), dtype=np.int64)  # noqa: E731
-    ones = lambda chunk: np.ones(len(chunk), dtype=np.int64)  # noqa: E731
+    zeros = lambda chunk: np.zeros(len(chunk), dtype=np.int64)
+    ones = lambda chunk: np.ones(len(chunk), dtype=np.int64)
     counts = [s.n_rows, t.n_rows]
     chunks = FileChunks([piece(source, s, source_kinds, zeros, features),
                          piece(target, t, target_kinds, ones, features)], features, source_kinds, counts)
@@ -471,7 +478,7 @@ def _models(result, source, target, y_source, y_target, known, features, numeric
     stacked = pd.concat([source[features], target[features]], ignore_index=True)
     matrix_names, owners, matrix = _numeric_view(stacked, numeric, categorical)
     Xs, Xt = matrix[: len(source)], matrix[len(source):]
-    X, y, sample_domain = stack_domains(Xs, y_source, Xt)
+    X, _y, sample_domain = stack_domains(Xs, y_source, Xt)
 
     columns = np.arange(matrix.shape[1])
     if len(features) > _MAX_CLASSIFIER_FEATURES:
@@ -694,14 +701,14 @@ def _write_html(path, result, drift, by_period, extras, source, target):
     render = _html_function()
     inputs = result["inputs"]
     notes = [
-        f"Source file {inputs['source']['path']} ({inputs['source']['rows']:,} rows), target file "
+        (f"Source file {inputs['source']['path']} ({inputs['source']['rows']:,} rows), target file "
         f"{inputs['target']['path']} ({inputs['target']['rows']:,} rows); outcome "
-        f"{result['outcome']['column']!r}, positive class {result['outcome']['positive']!r}.",
+        f"{result['outcome']['column']!r}, positive class {result['outcome']['positive']!r}."),
         f"Drift table: {result['drift_method']} over every row. Domain classifier, weights and model: "
         f"{inputs['source']['sampled_rows']:,} source and {inputs['target']['sampled_rows']:,} target rows"
         + (" (samples)." if inputs["source"]["sampled"] or inputs["target"]["sampled"] else "."),
-        "Model: logistic regression trained on 70% of the source rows (source only); its scores are "
-        "drawn on the other 30% and on the target rows.",
+        ("Model: logistic regression trained on 70% of the source rows (source only); its scores are "
+        "drawn on the other 30% and on the target rows."),
     ]
     for r in result["models"]:
         notes.append(f"{r['name']}: source AUC {r['source_auc']:.3f}, estimated target AUC "
