@@ -259,10 +259,10 @@ def report(out, splits, classifiers, priors, seeds, elapsed, command):
     for prior in priors:
         for clf in classifiers:
             errs = {e: [v for n in names for v in out[("induced", prior, n, clf, "error", e)]] for e in ESTIMATES}
-            covered = sum((out[("induced", prior, n, clf, "fallback")] for n in names), [])
+            covered = sum((out[("induced", prior, n, clf, "fallback")] for n in names), [])  # fallbacks
             clipped = sum((out.get(("induced", prior, n, clf, "clipped"), []) for n in names), [])
-            lines.append("| " + " | ".join([f"{prior}", clf] + [fmt(errs[e]) for e in ESTIMATES]
-                                           + [f"{sum(covered)}/{len(covered)}", f"{sum(clipped)}/{len(clipped)}"]) + " |")
+            counts = [f"{sum(covered)}/{len(covered)}", f"{sum(clipped)}/{len(clipped)}"]
+            lines.append("| " + " | ".join([f"{prior}", clf] + [fmt(errs[e]) for e in ESTIMATES] + counts) + " |")
     lines += ["", "### Test scores under the induced shift (mean over splits and seeds)", ""]
     for metric in METRICS:
         lines += [f"#### {metric}", "", "| target rate | clf | " + " | ".join(PROBAS) + " |",
@@ -273,15 +273,18 @@ def report(out, splits, classifiers, priors, seeds, elapsed, command):
                 lines.append("| " + " | ".join([f"{prior}", clf] + [f"{v:.4f}" for v in vals]) + " |")
         lines.append("")
     for label in (DEFAULT, "adjusted, EM"):
-      lines += ["", f"Target rate × split × classifier cells (mean over seeds) where **{label}** scores "
-                "**worse** than the raw source model (by more than 0.0005):", ""]
-      for prior in priors:
-        worse = _worse_counts(out, [("induced", prior, n) for n in names], classifiers, label)
-        lines.append(f"- target rate {prior}: " + "; ".join(
-            f"{metric} {worse[metric][0]}/{worse[metric][1]}"
-            + (f" ({', '.join(worse[metric][2])})" if worse[metric][2] else "") for metric in METRICS))
+        lines += ["", f"Target rate × split × classifier cells (mean over seeds) where **{label}** scores "
+                  "**worse** than the raw source model (by more than 0.0005):", ""]
+        for prior in priors:
+            worse = _worse_counts(out, [("induced", prior, n) for n in names], classifiers, label)
+            lines.append(f"- target rate {prior}: " + "; ".join(_cells(metric, worse[metric]) for metric in METRICS))
     lines += ["", "## Findings", ""] + findings(out, names, classifiers, priors) + [""]
     return "\n".join(lines)
+
+
+def _cells(metric, counts):
+    n_bad, n_cells, bad = counts
+    return f"{metric} {n_bad}/{n_cells}" + (f" ({', '.join(bad)})" if bad else "")
 
 
 def _worse_counts(out, prefixes, classifiers, label):
