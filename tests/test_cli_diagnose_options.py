@@ -171,3 +171,25 @@ def test_shipped_german_file_reads_without_sep(tmp_path, capsys):
     assert max(row["psi"] for row in document["drift"]) < 1e-9
     assert abs(document["domain_classifier"]["auc"] - 0.5) < 0.1
     assert not any("barely overlap" in w for w in document["warnings"])
+
+
+def test_pandas_reader_gives_the_same_report(tmp_path, capsys, monkeypatch):
+    """Without pyarrow, pandas reads the files in chunks: the same document."""
+    source, target = _shifted(1200, 2400)  # more rows than pandas' first chunk (1000)
+    paths = _files(tmp_path, source, target)
+    monkeypatch.setattr("sktransfer._cli._reading.CHUNK_BYTES", 8192)
+    options = ["diagnose", *paths, "--target", "default", "--json", "--sample", "500"]
+    assert main(options) == 0
+    with_arrow = json.loads(capsys.readouterr().out)
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow.csv", None)  # import fails: pandas chunks
+    assert main(options) == 0
+    with_pandas = json.loads(capsys.readouterr().out)
+    assert with_pandas["drift"] == with_arrow["drift"]
+    assert with_pandas["inputs"] == with_arrow["inputs"]
+    assert with_pandas["domain_classifier"]["auc"] == with_arrow["domain_classifier"]["auc"]
+    bad = target.astype({"debt": object})
+    bad.loc[len(bad) - 1, "debt"] = "oops"
+    bad.to_csv(paths[1], index=False)
+    assert main(options) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "text further down" in err and "oops" in err
