@@ -225,6 +225,8 @@ def main(argv=None):
     parser.add_argument("--results-dir", default=str(HERE / "results"))
     parser.add_argument("--seeds", type=int, default=None, help=f"seeds (default {SEEDS}, 1 with --quick)")
     parser.add_argument("--blas-threads", type=int, default=1)
+    parser.add_argument("--ns", type=int, nargs="+", default=None,
+                        help="run only these n (the report is then fewshot_tabular_n<...>.md)")
     args = parser.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -235,13 +237,15 @@ def main(argv=None):
 def _run(args):
     start = time.perf_counter()
     seeds = list(range(args.seeds or (1 if args.quick else SEEDS)))
-    ns = (100,) if args.quick else N_LABELLED
+    ns = (100,) if args.quick else tuple(args.ns or N_LABELLED)
     splits = load_splits(args.data_home, extra=True)
     if args.quick:
         splits = [s for s in splits if s[0].startswith("German")]
     data = [prepare(s) for s in splits]
     out, chosen, times, errors = {}, {}, {}, []
     name = "fewshot_tabular_quick" if args.quick else "fewshot_tabular"
+    if args.ns and not args.quick:
+        name += "_n" + "_".join(map(str, ns))
     sources = {}
     for d in data:
         for base, make in BASES.items():
