@@ -109,7 +109,7 @@ class FeatureAugmenter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=None, ensure_all_finite=False)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), ensure_all_finite=False)
         derive_sample_domain(y, sample_domain, n_samples=X.shape[0])
         return self
 
@@ -128,7 +128,7 @@ class FeatureAugmenter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         -------
         X_new : {ndarray, sparse matrix} of shape (n_samples, 3 * n_features)
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=None, ensure_all_finite=False)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), ensure_all_finite=False)
         domains = derive_sample_domain(y, sample_domain, n_samples=X.shape[0])
         return augment(X, domains < 0)
 
@@ -145,7 +145,7 @@ class FeatureAugmenter(DomainAwareMixin, TransformerMixin, BaseEstimator):
         X_new : {ndarray, sparse matrix} of shape (n_samples, 3 * n_features)
         """
         check_is_fitted(self, "n_features_in_")
-        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), dtype=None,
+        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                           ensure_all_finite=False)
         return augment(X, predict_domains(sample_domain, n_samples=X.shape[0]) < 0)
 

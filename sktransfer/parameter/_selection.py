@@ -358,7 +358,7 @@ _DOC = """Few-shot transfer for {any}: source-only, target-only or a transfer st
     >>> from sktransfer.parameter import FewShotTransfer{Kind}
     >>> rng = np.random.default_rng(0)
     >>> Xs, Xt = rng.normal(size=(300, 2)), rng.normal(size=(60, 2))
-    >>> ys, yt = {example_labels}
+    >>> {example_labels}
     >>> X, y, sample_domain = stack_domains(Xs, ys, Xt, yt, mask_target=False)
     >>> model = FewShotTransfer{Kind}({example_model}(), warn_on_fallback=False)
     >>> model.fit(X, y, sample_domain=sample_domain).chosen_
@@ -370,7 +370,10 @@ class FewShotTransferClassifier(_FewShotClassifierMixin, _BaseFewShotTransfer):
     __doc__ = _DOC.format(
         any="classification", loss="log loss", kind="classifier", Kind="Classifier",
         example_model="LogisticRegression",
-        example_labels="(Xs[:, 0] > 0).astype(int), (Xt[:, 0] > 0).astype(int)  # same concept",
+        example_labels=(
+            "def labels(X):  # the same concept in both domains\n"
+            "    ...     return (rng.random(len(X)) < 1 / (1 + np.exp(-2 * X[:, 0]))).astype(int)\n"
+            "    >>> ys, yt = labels(Xs), labels(Xt)"),
         classes="\n    classes_ : ndarray of shape (n_classes,)\n        The class labels.")
     _strategy_classes: ClassVar[dict] = {
         "continued_boosting": ContinuedBoostingClassifier,
@@ -396,7 +399,10 @@ class FewShotTransferClassifier(_FewShotClassifierMixin, _BaseFewShotTransfer):
 class FewShotTransferRegressor(_FewShotRegressorMixin, _BaseFewShotTransfer):
     __doc__ = _DOC.format(
         any="regression", loss="squared error", kind="regressor", Kind="Regressor",
-        example_model="Ridge", example_labels="Xs @ [1.0, -1.0], Xt @ [1.0, -1.0]  # same concept",
+        example_model="Ridge", example_labels=(
+            "def labels(X):  # the same concept in both domains\n"
+            "    ...     return X @ [1.0, -1.0] + rng.normal(size=len(X))\n"
+            "    >>> ys, yt = labels(Xs), labels(Xt)"),
         classes="")
     _strategy_classes: ClassVar[dict] = {
         "continued_boosting": ContinuedBoostingRegressor,

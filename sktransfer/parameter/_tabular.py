@@ -24,6 +24,7 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
+from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -226,10 +227,22 @@ class _BaseFewShot(DomainAwareMixin, BaseEstimator):
         self._fit_rows(Xs, ys, Xt, yt, Ft, source_model)
         return self
 
+    def _inner_templates(self):
+        """The estimators this one fits (for the sparse tag)."""
+        templates = [self._source_template()]
+        if hasattr(self, "_estimator"):
+            templates.append(self._estimator())
+        return templates
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True  # a masked label is a missing label by design
-        tags.input_tags.sparse = True
+        # sparse X reaches the inner estimators as it is (the boosting trees
+        # densify the target rows): sparse works when they all take it
+        try:
+            tags.input_tags.sparse = all(get_tags(t).input_tags.sparse for t in self._inner_templates())
+        except (TypeError, AttributeError, ValueError):  # an inner object without tags
+            tags.input_tags.sparse = False
         return tags
 
 
