@@ -217,6 +217,10 @@ def _report(rows, failures, quick, wide_only=False):
         status = "" if result["status"] == 0 else f" (exit {result['status']})"
         lines.append(f"| {shape} | {n_target} | {size} | {html} | {result['wall']:.1f} s{status} | {peak} | "
                      f"{load} | {stages} |")
+    shown = next((r for r in rows if r[4]["status"] == 0 and r[3] == "no"), None)
+    if shown is not None:
+        lines += ["", f"## What the user sees ({shown[0]} source rows)", "", "```",
+                  shown[4]["stdout"].rstrip(), "```"]
     if failures:
         lines += ["", "## Errors", ""]
         for n, html, err in failures:
