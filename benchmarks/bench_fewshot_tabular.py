@@ -227,7 +227,12 @@ def main(argv=None):
     parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--ns", type=int, nargs="+", default=None,
                         help="run only these n (the report is then fewshot_tabular_n<...>.md)")
+    parser.add_argument("--combine", action="store_true",
+                        help="write fewshot_tabular.md from the fewshot_tabular_n<n>.md of runs made "
+                             "with --ns (one process per n, run side by side)")
     args = parser.parse_args(argv)
+    if args.combine:
+        return combine(args.results_dir)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=args.blas_threads), sklearn.config_context(enable_metadata_routing=False):
@@ -267,6 +272,46 @@ def _run(args):
     text = report(data, ns, seeds, out, chosen, times, errors, args.quick, time.perf_counter() - start,
                   done=True)
     harness.write_report(name, text, args.results_dir)
+    return 0
+
+
+def _section(text, start, stop):
+    begin = text.find(start)
+    if begin < 0:
+        return ""
+    end = text.find(stop, begin + len(start))
+    return text[begin:end if end >= 0 else len(text)].strip()
+
+
+def combine(results_dir):
+    """One report from the per-n reports (``--ns n`` runs), in the order of N_LABELLED."""
+    results_dir = Path(results_dir)
+    parts = [(n, results_dir / f"fewshot_tabular_n{n}.md") for n in N_LABELLED]
+    parts = [(n, path.read_text(encoding="utf-8")) for n, path in parts if path.exists()]
+    if not parts:
+        raise SystemExit(f"no fewshot_tabular_n<n>.md in {results_dir}")
+    first = parts[0][1]
+    lines = [first.splitlines()[0], "",
+             "Combined from " + ", ".join(f"`fewshot_tabular_n{n}.md`" for n, _ in parts) + ", each made by "
+             "`python benchmarks/bench_fewshot_tabular.py --ns <n>` (one process per n, run side by side "
+             "on a shared 2-core machine), then `--combine`.", ""]
+    lines += [_section(first, "## Protocol", "### "), ""]
+    for n, text in parts:
+        lines += [f"## n = {n}", "", _section(text, "## Environment", "## Protocol"), ""]
+        body = _section(text, "### ", "## Does the default")
+        lines += [body, ""]
+    lines += ["## Does the default selector beat both HGB source-only and HGB target-only?", ""]
+    claims = [_section(t, "## Does the default", "## Fit time") for _, t in parts]
+    lines += [claims[0].split("\n", 2)[2].split("\n- ")[0].strip(), ""]
+    for claim in claims:
+        lines += [line for line in claim.splitlines() if line.startswith("- n = ")]
+    for n, text in parts:
+        lines += ["", f"## Fit time at n = {n} (s, all splits and seeds)", "",
+                  _section(text, "## Fit time", "## Errors").split("\n", 1)[1].strip()]
+        errors = _section(text, "## Errors", "\n## ")
+        if errors:
+            lines += ["", errors]
+    harness.write_report("fewshot_tabular", "\n".join(lines) + "\n", results_dir)
     return 0
 
 
