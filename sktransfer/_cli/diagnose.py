@@ -45,15 +45,17 @@ files: delimited text (.csv, .tsv, .txt, optionally .gz/.bz2/.xz) with a header 
   The separator is detected (comma, semicolon, tab, pipe) unless --sep is given.
   Read with pyarrow when it is installed (fast), else with pandas in chunks.
 
-large files: the drift table comes from histograms over every row (bins set on
-  a sample of the source rows; KS read at 1000 quantiles of the source); the
-  domain classifier and the models run on a sample of --sample rows per file
-  (stratified by outcome in the source, by period in the target). Sample sizes
-  are printed.
+large files: each file is parsed once (its numbers spilled to a scratch file);
+  the drift table comes from histograms over every row (PSI bins set on a
+  100,000-row sample of the source, KS on fine histograms with an error bound,
+  as drift_report streams); the domain classifier and the models run on a
+  sample of --sample rows per file (stratified by outcome in the source, by
+  period in the target). Sample sizes are printed.
 
---json: one JSON document on stdout, schema "{SCHEMA}" (see the user guide,
-  "The diagnose command"): inputs, outcome, features, drift, drift_by_period,
-  domain_classifier, models, weights, warnings.
+--json: one JSON document on stdout, schema "{SCHEMA}" (user guide page
+  "The sktransfer diagnose command"): schema, inputs, outcome, features,
+  drift_method, drift, drift_by_period, domain_classifier, models, weights,
+  warnings.
 
 exit status: 0 on success, 2 on a problem with the files or the options (one
   line on stderr).
