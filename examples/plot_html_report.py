@@ -1,6 +1,6 @@
 """
 An HTML report for a credit risk reviewer (German credit, applicants under 30 → 30 and over)
-==========================================================================================
+============================================================================================
 
 A scorecard built on applicants under 30 is to be used on applicants of 30
 and over. :func:`~sktransfer.diagnostics.html_report` computes the shift

@@ -1,6 +1,6 @@
 """
 Estimating a model's target AUC, with intervals, with and without target labels
-==============================================================================
+===============================================================================
 
 A logistic regression is fitted on a source domain and used on target
 domains moved further and further away. Left: its true target AUC and four
