@@ -27,6 +27,8 @@ from .alignment import (
     TransferComponentAnalysis,
 )
 from .parameter import (
+    FewShotTransferClassifier,
+    FewShotTransferRegressor,
     RegularizedTransferClassifier,
     RegularizedTransferRegressor,
     TrAdaBoostClassifier,
@@ -88,6 +90,8 @@ __all__ = [
     "DomainWarning",
     "JointDistributionAdaptation",
     "LabeledOnly",
+    "FewShotTransferClassifier",
+    "FewShotTransferRegressor",
     "RegularizedTransferClassifier",
     "RegularizedTransferRegressor",
     "TrAdaBoostClassifier",
