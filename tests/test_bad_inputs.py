@@ -47,6 +47,8 @@ from sktransfer import (
     KernelMeanMatching,
     LabeledOnly,
     NearestNeighborsWeighting,
+    FewShotTransferClassifier,
+    FewShotTransferRegressor,
     RegularizedTransferClassifier,
     RegularizedTransferRegressor,
     SubspaceAlignment,
@@ -352,6 +354,13 @@ def _subjects():
         Subject("make_da_pipeline(CORAL, LogisticRegression)", _fit_predict(
             lambda case: make_da_pipeline(CORAL(), LogisticRegression()), c)),
         Subject("make_da_pipeline(CORAL, Ridge)", _fit_predict(lambda case: make_da_pipeline(CORAL(), Ridge()), r)),
+        # with a linear base: the default HistGradientBoosting grows no split on the
+        # few rows of "p > n" (min_samples_leaf=20), so its constant output is sklearn's
+        # behaviour, not the selector's
+        Subject("FewShotTransferClassifier", _fit_predict(
+            lambda case: FewShotTransferClassifier(LogisticRegression(), random_state=0), c)),
+        Subject("FewShotTransferRegressor", _fit_predict(
+            lambda case: FewShotTransferRegressor(Ridge(), random_state=0), r)),
         Subject("RegularizedTransferClassifier", _fit_predict(
             lambda case: RegularizedTransferClassifier(random_state=0), c)),
         Subject("RegularizedTransferRegressor", _fit_predict(

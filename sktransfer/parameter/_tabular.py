@@ -28,6 +28,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_magnitude
 from ..base import DomainAwareMixin
 from ._fewshot import (
     check_finite_labels,
@@ -152,7 +153,9 @@ class _BaseFewShot(DomainAwareMixin, BaseEstimator):
         raise NotImplementedError
 
     def _validate_X(self, X, reset):
-        return validate_data(self, X, reset=reset, accept_sparse=("csr", "csc"), dtype=np.float64)
+        X = validate_data(self, X, reset=reset, accept_sparse=("csr", "csc"), dtype=np.float64)
+        check_magnitude(X, who=type(self).__name__)
+        return X
 
     def fit(self, X, y, sample_domain=None):
         """Fit on the labelled source rows and the labelled target rows.
