@@ -177,6 +177,10 @@ class FeatureAugmenter(DomainAwareMixin, TransformerMixin, BaseEstimator):
 class _BaseFeatureAugmentation(_BaseFewShot):
     _uses_source_model = False
 
+    def __init__(self, estimator=None, *, random_state=0):
+        self.estimator = estimator
+        self.random_state = random_state
+
     def _estimator(self):
         return default_estimator(self._task, self.random_state) if self.estimator is None else self.estimator
 
@@ -263,10 +267,6 @@ class FeatureAugmentationClassifier(_FewShotClassifierMixin, _BaseFeatureAugment
         example_labels="(Xs[:, 0] > 0).astype(int), (Xt[:, 1] > 0).astype(int)",
         classes="\n    classes_ : ndarray of shape (n_classes,)\n        The class labels.")
 
-    def __init__(self, estimator=None, *, random_state=0):
-        self.estimator = estimator
-        self.random_state = random_state
-
     def _proba(self, X):
         return proba_columns(self.estimator_, self._augmented(X), len(self.classes_))
 
@@ -276,10 +276,6 @@ class FeatureAugmentationRegressor(_FewShotRegressorMixin, _BaseFeatureAugmentat
         title="A regressor fitted on Daumé's augmented features of source and target rows.",
         kind="regressor", Kind="Regressor", example_model="Ridge",
         example_labels="Xs[:, 0], Xt[:, 0] + Xt[:, 1]", classes="")
-
-    def __init__(self, estimator=None, *, random_state=0):
-        self.estimator = estimator
-        self.random_state = random_state
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(self._augmented(X)), dtype=np.float64)

@@ -209,6 +209,18 @@ class _NewtonTrees:
 class _BaseContinuedBoosting(_BaseFewShot):
     _uses_source_model = True
 
+    def __init__(self, source_estimator=None, *, n_rounds="auto", learning_rate=0.1, max_depth=2,
+                 min_samples_leaf=10, l2_regularization=1.0, cv=5, cv_repeats=3, random_state=0):
+        self.source_estimator = source_estimator
+        self.n_rounds = n_rounds
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.cv = cv
+        self.cv_repeats = cv_repeats
+        self.random_state = random_state
+
     def _source_template(self):
         if self.source_estimator is not None:
             return self.source_estimator
@@ -377,18 +389,6 @@ class ContinuedBoostingClassifier(_FewShotClassifierMixin, _BaseContinuedBoostin
     (20, (2, 2))
     """
 
-    def __init__(self, source_estimator=None, *, n_rounds="auto", learning_rate=0.1, max_depth=2,
-                 min_samples_leaf=10, l2_regularization=1.0, cv=5, cv_repeats=3, random_state=0):
-        self.source_estimator = source_estimator
-        self.n_rounds = n_rounds
-        self.learning_rate = learning_rate
-        self.max_depth = max_depth
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.cv = cv
-        self.cv_repeats = cv_repeats
-        self.random_state = random_state
-
     def _proba(self, X):
         return proba_from_raw(self._raw(X), self.classes_)
 
@@ -450,18 +450,6 @@ class ContinuedBoostingRegressor(_FewShotRegressorMixin, _BaseContinuedBoosting)
     >>> reg.n_rounds_ > 0
     True
     """
-
-    def __init__(self, source_estimator=None, *, n_rounds="auto", learning_rate=0.1, max_depth=2,
-                 min_samples_leaf=10, l2_regularization=1.0, cv=5, cv_repeats=3, random_state=0):
-        self.source_estimator = source_estimator
-        self.n_rounds = n_rounds
-        self.learning_rate = learning_rate
-        self.max_depth = max_depth
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.cv = cv
-        self.cv_repeats = cv_repeats
-        self.random_state = random_state
 
     def _predict(self, X):
         return self._raw(X)

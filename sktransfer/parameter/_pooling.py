@@ -29,6 +29,11 @@ __all__ = ["PooledTransferClassifier", "PooledTransferRegressor"]
 class _BasePooledTransfer(_BaseFewShot):
     _uses_source_model = False
 
+    def __init__(self, estimator=None, *, target_weight="balanced", random_state=0):
+        self.estimator = estimator
+        self.target_weight = target_weight
+        self.random_state = random_state
+
     def _estimator(self):
         return default_estimator(self._task, self.random_state) if self.estimator is None else self.estimator
 
@@ -131,11 +136,6 @@ class PooledTransferClassifier(_FewShotClassifierMixin, _BasePooledTransfer):
         example_labels="(Xs[:, 0] > 0).astype(int), (Xt[:, 0] + Xt[:, 1] > 0).astype(int)",
         classes="\n    classes_ : ndarray of shape (n_classes,)\n        The class labels.")
 
-    def __init__(self, estimator=None, *, target_weight="balanced", random_state=0):
-        self.estimator = estimator
-        self.target_weight = target_weight
-        self.random_state = random_state
-
     def _proba(self, X):
         return proba_columns(self.estimator_, X, len(self.classes_))
 
@@ -145,11 +145,6 @@ class PooledTransferRegressor(_FewShotRegressorMixin, _BasePooledTransfer):
         title="A regressor fitted on source and target rows pooled, the target rows up-weighted.",
         kind="regressor", Kind="Regressor", example_model="Ridge",
         example_labels="Xs[:, 0], 2 * Xt[:, 0] + Xt[:, 1]", classes="")
-
-    def __init__(self, estimator=None, *, target_weight="balanced", random_state=0):
-        self.estimator = estimator
-        self.target_weight = target_weight
-        self.random_state = random_state
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(X), dtype=np.float64)

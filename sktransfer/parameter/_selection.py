@@ -88,6 +88,16 @@ class _BaseFewShotTransfer(_BaseFewShot):
     _uses_source_model = True
     _strategy_classes = None  # name -> class, set by the subclasses
 
+    def __init__(self, estimator=None, *, source_estimator=None, strategies=None, cv=5, cv_repeats=3,
+                 warn_on_fallback=True, random_state=0):
+        self.estimator = estimator
+        self.source_estimator = source_estimator
+        self.strategies = strategies
+        self.cv = cv
+        self.cv_repeats = cv_repeats
+        self.warn_on_fallback = warn_on_fallback
+        self.random_state = random_state
+
     def _estimator(self):
         return default_estimator(self._task, self.random_state) if self.estimator is None else self.estimator
 
@@ -382,16 +392,6 @@ class FewShotTransferClassifier(_FewShotClassifierMixin, _BaseFewShotTransfer):
         "augmentation": FeatureAugmentationClassifier,
     }
 
-    def __init__(self, estimator=None, *, source_estimator=None, strategies=None, cv=5, cv_repeats=3,
-                 warn_on_fallback=True, random_state=0):
-        self.estimator = estimator
-        self.source_estimator = source_estimator
-        self.strategies = strategies
-        self.cv = cv
-        self.cv_repeats = cv_repeats
-        self.warn_on_fallback = warn_on_fallback
-        self.random_state = random_state
-
     def _proba(self, X):
         return self._target_output(X)
 
@@ -410,16 +410,6 @@ class FewShotTransferRegressor(_FewShotRegressorMixin, _BaseFewShotTransfer):
         "pooling": PooledTransferRegressor,
         "augmentation": FeatureAugmentationRegressor,
     }
-
-    def __init__(self, estimator=None, *, source_estimator=None, strategies=None, cv=5, cv_repeats=3,
-                 warn_on_fallback=True, random_state=0):
-        self.estimator = estimator
-        self.source_estimator = source_estimator
-        self.strategies = strategies
-        self.cv = cv
-        self.cv_repeats = cv_repeats
-        self.warn_on_fallback = warn_on_fallback
-        self.random_state = random_state
 
     def _predict(self, X):
         return self._target_output(X)

@@ -33,6 +33,12 @@ def with_score(X, score):
 class _BaseSourceStacking(_BaseFewShot):
     _uses_source_model = True
 
+    def __init__(self, estimator=None, *, source_estimator=None, passthrough=True, random_state=0):
+        self.estimator = estimator
+        self.source_estimator = source_estimator
+        self.passthrough = passthrough
+        self.random_state = random_state
+
     def _estimator(self):
         return default_estimator(self._task, self.random_state) if self.estimator is None else self.estimator
 
@@ -123,12 +129,6 @@ class SourceStackingClassifier(_FewShotClassifierMixin, _BaseSourceStacking):
         example_labels="(Xs[:, 0] > 0).astype(int), (Xt[:, 0] + Xt[:, 1] > 0).astype(int)",
         classes="\n    classes_ : ndarray of shape (n_classes,)\n        The class labels.")
 
-    def __init__(self, estimator=None, *, source_estimator=None, passthrough=True, random_state=0):
-        self.estimator = estimator
-        self.source_estimator = source_estimator
-        self.passthrough = passthrough
-        self.random_state = random_state
-
     def _proba(self, X):
         return proba_columns(self.estimator_, self._stacked(X), len(self.classes_))
 
@@ -138,12 +138,6 @@ class SourceStackingRegressor(_FewShotRegressorMixin, _BaseSourceStacking):
         title="A target regressor with the source model's prediction as an extra feature.",
         raw="its prediction", kind="regressor", Kind="Regressor", example_model="Ridge",
         example_labels="Xs[:, 0], 2 * Xt[:, 0] + Xt[:, 1]", classes="")
-
-    def __init__(self, estimator=None, *, source_estimator=None, passthrough=True, random_state=0):
-        self.estimator = estimator
-        self.source_estimator = source_estimator
-        self.passthrough = passthrough
-        self.random_state = random_state
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(self._stacked(X)), dtype=np.float64)
